@@ -1,0 +1,138 @@
+//! nlmon's eBPF programs. Three ways to see the same traffic, chosen by
+//! userspace at attach time: kprobes, fentry/fexit (cheaper), or syscall
+//! tracepoints where the kernel has neither.
+#![no_std]
+#![no_main]
+#![feature(core_intrinsics)]
+#![expect(internal_features, reason = "atomic_xadd: see maps::count")]
+
+mod capture;
+mod kmem;
+mod maps;
+mod netlink;
+mod sock;
+mod syscalls;
+
+use aya_ebpf::{
+    macros::{fentry, fexit, kprobe, kretprobe, tracepoint},
+    programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext, TracePointContext},
+};
+use nlmon_common::{
+    HOOK_NETLINK_RECVMSG, HOOK_NETLINK_SENDMSG, HOOK_READ, HOOK_RECVFROM, HOOK_RECVMMSG,
+    HOOK_RECVMSG, HOOK_SENDMMSG, HOOK_SENDMSG, HOOK_SENDTO, HOOK_WRITE,
+};
+
+// kprobes: netlink_sendmsg(sock, msg, len), netlink_recvmsg(sock, msg, len, flags).
+
+#[kprobe]
+pub fn kprobe_netlink_sendmsg(ctx: ProbeContext) -> u32 {
+    let a = |n| ctx.arg::<u64>(n).unwrap_or(0);
+    let _ = netlink::enter(HOOK_NETLINK_SENDMSG, a(0), a(1), a(2), 0);
+    0
+}
+
+#[kprobe]
+pub fn kprobe_netlink_recvmsg(ctx: ProbeContext) -> u32 {
+    let a = |n| ctx.arg::<u64>(n).unwrap_or(0);
+    let _ = netlink::enter(HOOK_NETLINK_RECVMSG, a(0), a(1), a(2), a(3));
+    0
+}
+
+#[kretprobe]
+pub fn kretprobe_netlink(ctx: RetProbeContext) -> u32 {
+    let _ = netlink::exit(ctx.ret::<i32>() as i64);
+    0
+}
+
+// fentry/fexit: the same, with arguments from BTF.
+
+#[fentry(function = "netlink_sendmsg")]
+pub fn fentry_netlink_sendmsg(ctx: FEntryContext) -> u32 {
+    let _ = netlink::enter(HOOK_NETLINK_SENDMSG, ctx.arg(0), ctx.arg(1), ctx.arg(2), 0);
+    0
+}
+
+#[fentry(function = "netlink_recvmsg")]
+pub fn fentry_netlink_recvmsg(ctx: FEntryContext) -> u32 {
+    let _ = netlink::enter(
+        HOOK_NETLINK_RECVMSG,
+        ctx.arg(0),
+        ctx.arg(1),
+        ctx.arg(2),
+        ctx.arg(3),
+    );
+    0
+}
+
+#[fexit(function = "netlink_sendmsg")]
+pub fn fexit_netlink_sendmsg(ctx: FExitContext) -> u32 {
+    let r: i32 = ctx.arg(3);
+    let _ = netlink::exit(r as i64);
+    0
+}
+
+#[fexit(function = "netlink_recvmsg")]
+pub fn fexit_netlink_recvmsg(ctx: FExitContext) -> u32 {
+    let r: i32 = ctx.arg(4);
+    let _ = netlink::exit(r as i64);
+    0
+}
+
+// Syscall tracepoints.
+
+macro_rules! sys_enter {
+    ($name:ident, $hook:expr) => {
+        #[tracepoint]
+        pub fn $name(ctx: TracePointContext) -> u32 {
+            let _ = syscalls::enter(&ctx, $hook);
+            0
+        }
+    };
+}
+
+sys_enter!(sys_enter_sendto, HOOK_SENDTO);
+sys_enter!(sys_enter_sendmsg, HOOK_SENDMSG);
+sys_enter!(sys_enter_sendmmsg, HOOK_SENDMMSG);
+sys_enter!(sys_enter_write, HOOK_WRITE);
+sys_enter!(sys_enter_recvfrom, HOOK_RECVFROM);
+sys_enter!(sys_enter_recvmsg, HOOK_RECVMSG);
+sys_enter!(sys_enter_recvmmsg, HOOK_RECVMMSG);
+sys_enter!(sys_enter_read, HOOK_READ);
+
+/// `sys_exit_{sendto,write,recvfrom,read}`.
+#[tracepoint]
+pub fn sys_exit_buf(ctx: TracePointContext) -> u32 {
+    let _ = syscalls::exit_buf(&ctx);
+    0
+}
+
+/// `sys_exit_{sendmsg,recvmsg}`.
+#[tracepoint]
+pub fn sys_exit_msg(ctx: TracePointContext) -> u32 {
+    let _ = syscalls::exit_msg(&ctx);
+    0
+}
+
+/// `sys_exit_{sendmmsg,recvmmsg}`.
+#[tracepoint]
+pub fn sys_exit_mmsg(ctx: TracePointContext) -> u32 {
+    let _ = syscalls::exit_mmsg(&ctx);
+    0
+}
+
+/// Tail-called by `sys_exit_mmsg` (never attached).
+#[tracepoint]
+pub fn mmsg_step(ctx: TracePointContext) -> u32 {
+    let _ = syscalls::mmsg_step(&ctx);
+    0
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 13] = *b"Dual MIT/GPL\0";

@@ -1,0 +1,90 @@
+//! Recognising netlink sockets and reading what they say about themselves.
+
+use aya_ebpf::helpers::bpf_get_current_task;
+use nlmon_common::AF_NETLINK;
+
+use crate::{
+    kmem::{Res, kread},
+    off,
+};
+
+/// What a record says about its socket.
+#[derive(Clone, Copy, Default)]
+pub struct SockInfo {
+    pub protocol: u32,
+    pub portid: u32,
+    pub dst_portid: u32,
+    pub dst_group: u32,
+    pub groups: u32,
+    pub netns: u32,
+}
+
+const S_IFMT: u16 = 0o170000;
+const S_IFSOCK: u16 = 0o140000;
+
+/// The `struct socket *` behind `fd` of the current task, if `fd` is an
+/// `AF_NETLINK` socket; else 0. Runs on every hooked syscall on the machine,
+/// so it rejects a non-socket after the inode mode, the cheapest discriminating
+/// read.
+#[inline(always)]
+pub fn netlink_socket_of_fd(fd: i32) -> Res<u64> {
+    if fd < 0 {
+        return Ok(0);
+    }
+    // SAFETY: returns the current task pointer.
+    let task = unsafe { bpf_get_current_task() };
+    let files: u64 = kread(task, off!(task_files))?;
+    let fdt: u64 = kread(files, off!(files_fdt))?;
+    let max_fds: u32 = kread(fdt, off!(fdt_max_fds))?;
+    if fd as u32 >= max_fds {
+        return Ok(0);
+    }
+    let fd_array: u64 = kread(fdt, off!(fdt_fd))?;
+    let file: u64 = kread(fd_array, fd as u32 * 8)?;
+    let inode: u64 = kread(file, off!(file_inode))?;
+    let mode: u16 = kread(inode, off!(inode_mode))?;
+    if mode & S_IFMT != S_IFSOCK {
+        return Ok(0);
+    }
+    let sock: u64 = kread(file, off!(file_private_data))?;
+    if is_netlink(sock)? { Ok(sock) } else { Ok(0) }
+}
+
+/// Whether a `struct socket` is `AF_NETLINK`.
+#[inline(always)]
+pub fn is_netlink(sock: u64) -> Res<bool> {
+    let sk: u64 = kread(sock, off!(socket_sk))?;
+    let family: u16 = kread(sk, off!(sk_family))?;
+    Ok(family == AF_NETLINK)
+}
+
+/// The netlink protocol of a `struct socket`.
+#[inline(always)]
+pub fn protocol(sock: u64) -> Res<u32> {
+    let sk: u64 = kread(sock, off!(socket_sk))?;
+    let proto: u16 = kread(sk, off!(sk_protocol))?;
+    Ok(proto as u32)
+}
+
+/// Reads the netlink socket's state. `netlink_sock` embeds `struct sock`
+/// first, so the `sk` pointer is also the `netlink_sock` pointer.
+#[inline(always)]
+pub fn info(sock: u64) -> Res<SockInfo> {
+    let sk: u64 = kread(sock, off!(socket_sk))?;
+    let proto: u16 = kread(sk, off!(sk_protocol))?;
+    let net: u64 = kread(sk, off!(sk_net))?;
+    let groups_ptr: u64 = kread(sk, off!(nlk_groups))?;
+    let groups = if groups_ptr == 0 {
+        0
+    } else {
+        kread::<u64>(groups_ptr, 0).unwrap_or(0) as u32
+    };
+    Ok(SockInfo {
+        protocol: proto as u32,
+        portid: kread(sk, off!(nlk_portid))?,
+        dst_portid: kread(sk, off!(nlk_dst_portid))?,
+        dst_group: kread(sk, off!(nlk_dst_group))?,
+        groups,
+        netns: kread(net, off!(net_inum)).unwrap_or(0),
+    })
+}
