@@ -1,0 +1,442 @@
+//! Traffic generator for nlmon's capture tests: talks rtnetlink through raw
+//! sockets in every way the capture must handle (several iovecs, peeks,
+//! sendmmsg/recvmmsg, write/read, a large dump, an overrun) and prints, one
+//! JSON object per line, exactly the bytes it sent and received, so a test
+//! can compare them with what nlmon captured.
+//!
+//! `nlmon-testgen SCENARIO [NETNS_PATH]`: enters the network namespace,
+//! waits for a line on stdin (the test adds our pid to nlmon's filter
+//! first), then runs the scenario.
+
+use std::{io::BufRead, mem, os::fd::AsRawFd, process::ExitCode};
+
+use anyhow::{Context as _, bail};
+
+const NETLINK_ROUTE: i32 = 0;
+const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
+const RTM_GETLINK: u16 = 18;
+const RTM_GETADDR: u16 = 22;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_ACK: u16 = 4;
+const NLM_F_CREATE: u16 = 0x400;
+const NLM_F_EXCL: u16 = 0x200;
+const NLM_F_DUMP: u16 = 0x300;
+const NLMSG_DONE: u16 = 3;
+const IFLA_EXT_MASK: u16 = 29;
+const IFA_LOCAL: u16 = 2;
+const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+
+struct Sock(std::os::fd::OwnedFd);
+
+impl Sock {
+    fn open(groups: u32) -> anyhow::Result<Self> {
+        // SAFETY: plain syscalls on a descriptor we own.
+        unsafe {
+            let fd = libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                NETLINK_ROUTE,
+            );
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error()).context("socket(AF_NETLINK)");
+            }
+            let sock = Self(std::os::fd::FromRawFd::from_raw_fd(fd));
+            let mut sa: libc::sockaddr_nl = mem::zeroed();
+            sa.nl_family = libc::AF_NETLINK as u16;
+            sa.nl_groups = groups;
+            if libc::bind(fd, (&raw const sa).cast(), size_of_val(&sa) as u32) != 0 {
+                return Err(std::io::Error::last_os_error()).context("bind");
+            }
+            Ok(sock)
+        }
+    }
+
+    fn fd(&self) -> i32 {
+        self.0.as_raw_fd()
+    }
+
+    fn portid(&self) -> u32 {
+        // SAFETY: getsockname into a zeroed sockaddr_nl.
+        unsafe {
+            let mut sa: libc::sockaddr_nl = mem::zeroed();
+            let mut len = size_of_val(&sa) as u32;
+            libc::getsockname(self.fd(), (&raw mut sa).cast(), &mut len);
+            sa.nl_pid
+        }
+    }
+}
+
+fn kernel() -> libc::sockaddr_nl {
+    // SAFETY: all-zero is a valid sockaddr_nl.
+    let mut sa: libc::sockaddr_nl = unsafe { mem::zeroed() };
+    sa.nl_family = libc::AF_NETLINK as u16;
+    sa
+}
+
+fn nlmsg(ty: u16, flags: u16, seq: u32, body: &[u8]) -> Vec<u8> {
+    let len = 16 + body.len() as u32;
+    let mut v = Vec::with_capacity(len as usize);
+    v.extend_from_slice(&len.to_ne_bytes());
+    v.extend_from_slice(&ty.to_ne_bytes());
+    v.extend_from_slice(&flags.to_ne_bytes());
+    v.extend_from_slice(&seq.to_ne_bytes());
+    v.extend_from_slice(&0u32.to_ne_bytes());
+    v.extend_from_slice(body);
+    v
+}
+
+fn attr(ty: u16, data: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&(4 + data.len() as u16).to_ne_bytes());
+    v.extend_from_slice(&ty.to_ne_bytes());
+    v.extend_from_slice(data);
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+    v
+}
+
+/// RTM_GETLINK for one interface index.
+fn getlink(seq: u32, index: i32, flags: u16) -> Vec<u8> {
+    let mut body = vec![0u8; 16];
+    body[4..8].copy_from_slice(&index.to_ne_bytes());
+    body.extend(attr(IFLA_EXT_MASK, &1u32.to_ne_bytes()));
+    nlmsg(RTM_GETLINK, NLM_F_REQUEST | flags, seq, &body)
+}
+
+/// RTM_NEWADDR/RTM_DELADDR of 127.1.x.y/32 on lo.
+fn addr_msg(ty: u16, seq: u32, n: u16) -> Vec<u8> {
+    let mut body = vec![2u8, 32, 0, 0];
+    body.extend_from_slice(&1u32.to_ne_bytes());
+    body.extend(attr(IFA_LOCAL, &[127, 1, (n >> 8) as u8, n as u8]));
+    let flags = if ty == RTM_NEWADDR {
+        NLM_F_CREATE | NLM_F_EXCL
+    } else {
+        0
+    };
+    nlmsg(ty, NLM_F_REQUEST | NLM_F_ACK | flags, seq, &body)
+}
+
+fn report(op: &str, hook: &str, portid: u32, bytes: &[u8]) {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    println!(r#"{{"op":"{op}","hook":"{hook}","portid":{portid},"hex":"{hex}"}}"#);
+}
+
+fn check(r: isize, what: &str) -> anyhow::Result<usize> {
+    if r < 0 {
+        return Err(std::io::Error::last_os_error()).context(what.to_owned());
+    }
+    Ok(r as usize)
+}
+
+fn iovec(b: &mut [u8]) -> libc::iovec {
+    libc::iovec {
+        iov_base: b.as_mut_ptr().cast(),
+        iov_len: b.len(),
+    }
+}
+
+fn msghdr(name: &mut libc::sockaddr_nl, iov: &mut [libc::iovec]) -> libc::msghdr {
+    // SAFETY: all-zero is a valid msghdr.
+    let mut m: libc::msghdr = unsafe { mem::zeroed() };
+    m.msg_name = (name as *mut libc::sockaddr_nl).cast();
+    m.msg_namelen = size_of::<libc::sockaddr_nl>() as u32;
+    m.msg_iov = iov.as_mut_ptr();
+    m.msg_iovlen = iov.len();
+    m
+}
+
+/// sendmsg with three iovecs; a zero-length MSG_PEEK|MSG_TRUNC size probe
+/// (iproute2), a MSG_PEEK with a real buffer (libnl), then the read proper
+/// into two iovecs; then an ENODEV error through sendto/recvfrom.
+fn iov() -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let mut req = getlink(1, 1, 0);
+    let (a, rest) = req.split_at_mut(16);
+    let (b, c) = rest.split_at_mut(16);
+    let mut iovs = [iovec(a), iovec(b), iovec(c)];
+    let mut dst = kernel();
+    let m = msghdr(&mut dst, &mut iovs);
+    // SAFETY: m points at live buffers.
+    check(unsafe { libc::sendmsg(s.fd(), &m, 0) }, "sendmsg")?;
+    report("send", "sendmsg", s.portid(), &getlink(1, 1, 0));
+
+    let mut empty: [libc::iovec; 0] = [];
+    let mut src = kernel();
+    let mut probe = msghdr(&mut src, &mut empty);
+    // SAFETY: as above.
+    let size = check(
+        unsafe { libc::recvmsg(s.fd(), &mut probe, libc::MSG_PEEK | libc::MSG_TRUNC) },
+        "peek",
+    )?;
+    let mut peekbuf = vec![0u8; 65536];
+    // SAFETY: as above.
+    check(
+        unsafe {
+            libc::recv(
+                s.fd(),
+                peekbuf.as_mut_ptr().cast(),
+                peekbuf.len(),
+                libc::MSG_PEEK,
+            )
+        },
+        "recv peek",
+    )?;
+    let mut head = vec![0u8; 20];
+    let mut tail = vec![0u8; size];
+    let mut iovs = [iovec(&mut head), iovec(&mut tail)];
+    let mut m = msghdr(&mut src, &mut iovs);
+    // SAFETY: as above.
+    let n = check(unsafe { libc::recvmsg(s.fd(), &mut m, 0) }, "recvmsg")?;
+    let mut got = head.clone();
+    got.extend_from_slice(&tail);
+    got.truncate(n);
+    report("recv", "recvmsg", s.portid(), &got);
+
+    let req = getlink(2, 99999, NLM_F_ACK);
+    // SAFETY: as above.
+    check(
+        unsafe {
+            libc::sendto(
+                s.fd(),
+                req.as_ptr().cast(),
+                req.len(),
+                0,
+                (&raw const dst).cast(),
+                size_of_val(&dst) as u32,
+            )
+        },
+        "sendto",
+    )?;
+    report("send", "sendto", s.portid(), &req);
+    let mut buf = vec![0u8; 8192];
+    let mut alen = size_of_val(&src) as u32;
+    // SAFETY: as above.
+    let n = check(
+        unsafe {
+            libc::recvfrom(
+                s.fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                0,
+                (&raw mut src).cast(),
+                &mut alen,
+            )
+        },
+        "recvfrom",
+    )?;
+    report("recv", "recvfrom", s.portid(), &buf[..n]);
+    Ok(())
+}
+
+/// sendmmsg of three requests, recvmmsg of their three replies.
+fn mmsg() -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let mut reqs: Vec<Vec<u8>> = (1..=3).map(|i| getlink(10 + i, 1, 0)).collect();
+    let mut dst = kernel();
+    let mut iovs: Vec<[libc::iovec; 1]> = reqs.iter_mut().map(|r| [iovec(r)]).collect();
+    let mut hdrs: Vec<libc::mmsghdr> = iovs
+        .iter_mut()
+        .map(|iov| libc::mmsghdr {
+            msg_hdr: msghdr(&mut dst, iov),
+            msg_len: 0,
+        })
+        .collect();
+    // SAFETY: every header points at live buffers.
+    let sent = check(
+        unsafe { libc::sendmmsg(s.fd(), hdrs.as_mut_ptr(), 3, 0) } as isize,
+        "sendmmsg",
+    )?;
+    if sent != 3 {
+        bail!("sendmmsg sent {sent} of 3");
+    }
+    for r in &reqs {
+        report("send", "sendmmsg", s.portid(), r);
+    }
+    let mut bufs: Vec<Vec<u8>> = (0..3).map(|_| vec![0u8; 16384]).collect();
+    let mut srcs = [kernel(), kernel(), kernel()];
+    let mut iovs: Vec<[libc::iovec; 1]> = bufs.iter_mut().map(|b| [iovec(b)]).collect();
+    let mut hdrs: Vec<libc::mmsghdr> = iovs
+        .iter_mut()
+        .zip(srcs.iter_mut())
+        .map(|(iov, src)| libc::mmsghdr {
+            msg_hdr: msghdr(src, iov),
+            msg_len: 0,
+        })
+        .collect();
+    // SAFETY: as above.
+    let got = check(
+        unsafe { libc::recvmmsg(s.fd(), hdrs.as_mut_ptr(), 3, 0, std::ptr::null_mut()) } as isize,
+        "recvmmsg",
+    )?;
+    for (h, b) in hdrs.iter().zip(&bufs).take(got) {
+        report("recv", "recvmmsg", s.portid(), &b[..h.msg_len as usize]);
+    }
+    Ok(())
+}
+
+/// write()/read(), as busybox ip does.
+fn rw() -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let req = getlink(20, 1, 0);
+    // SAFETY: plain write/read on our socket.
+    check(
+        unsafe { libc::write(s.fd(), req.as_ptr().cast(), req.len()) },
+        "write",
+    )?;
+    report("send", "write", s.portid(), &req);
+    let mut buf = vec![0u8; 16384];
+    // SAFETY: as above.
+    let n = check(
+        unsafe { libc::read(s.fd(), buf.as_mut_ptr().cast(), buf.len()) },
+        "read",
+    )?;
+    report("recv", "read", s.portid(), &buf[..n]);
+    Ok(())
+}
+
+/// An address dump read with recvfrom into 32 KiB buffers until
+/// NLMSG_DONE; fails unless it carried at least 20 KiB.
+fn dump() -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let req = nlmsg(
+        RTM_GETADDR,
+        NLM_F_REQUEST | NLM_F_DUMP,
+        30,
+        &[2, 0, 0, 0, 0, 0, 0, 0],
+    );
+    // SAFETY: as above.
+    check(
+        unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
+        "send",
+    )?;
+    report("send", "sendto", s.portid(), &req);
+    let mut total = 0;
+    let mut buf = vec![0u8; 32768];
+    loop {
+        // SAFETY: as above.
+        let n = check(
+            unsafe {
+                libc::recvfrom(
+                    s.fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    0,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                )
+            },
+            "recvfrom",
+        )?;
+        report("recv", "recvfrom", s.portid(), &buf[..n]);
+        total += n;
+        let done = nlmon_common::nlmsg::frames(&buf[..n]).any(
+            |f| matches!(f, nlmon_common::nlmsg::Frame::Msg { hdr, .. } if hdr.ty == NLMSG_DONE),
+        );
+        if done {
+            break;
+        }
+    }
+    if total < 20480 {
+        bail!("the dump carried only {total} bytes");
+    }
+    Ok(())
+}
+
+/// A listener with the smallest receive buffer, subscribed to address
+/// notifications, overflows while another socket adds and removes
+/// addresses; its next receive fails with ENOBUFS.
+fn overrun() -> anyhow::Result<()> {
+    let listener = Sock::open(RTMGRP_IPV4_IFADDR)?;
+    let small: i32 = 1;
+    // SAFETY: setsockopt with a live int.
+    unsafe {
+        libc::setsockopt(
+            listener.fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&raw const small).cast(),
+            4,
+        )
+    };
+    let s = Sock::open(0)?;
+    let mut buf = vec![0u8; 8192];
+    for i in 0..40u16 {
+        for ty in [RTM_NEWADDR, RTM_DELADDR] {
+            let req = addr_msg(ty, 100 + u32::from(i) * 2 + u32::from(ty - RTM_NEWADDR), i);
+            // SAFETY: as above.
+            check(
+                unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
+                "send",
+            )?;
+            report("send", "sendto", s.portid(), &req);
+            // SAFETY: as above.
+            let n = check(
+                unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
+                "recv",
+            )?;
+            report("recv", "recvfrom", s.portid(), &buf[..n]);
+        }
+    }
+    // SAFETY: as above.
+    let r = unsafe {
+        libc::recv(
+            listener.fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_DONTWAIT,
+        )
+    };
+    let err = std::io::Error::last_os_error();
+    if r >= 0 || err.raw_os_error() != Some(libc::ENOBUFS) {
+        bail!("expected ENOBUFS on the listener, got {r} ({err})");
+    }
+    println!(
+        r#"{{"op":"overrun","hook":"recvfrom","portid":{},"hex":""}}"#,
+        listener.portid()
+    );
+    Ok(())
+}
+
+fn enter_netns(path: &str) -> anyhow::Result<()> {
+    let f = std::fs::File::open(path).with_context(|| format!("open {path}"))?;
+    // SAFETY: setns on a namespace file we hold open.
+    if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(std::io::Error::last_os_error()).context("setns");
+    }
+    Ok(())
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let scenario = args
+        .get(1)
+        .context("usage: nlmon-testgen SCENARIO [NETNS_PATH]")?;
+    if let Some(ns) = args.get(2) {
+        enter_netns(ns)?;
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("waiting for the go line")?;
+    match scenario.as_str() {
+        "iov" => iov(),
+        "mmsg" => mmsg(),
+        "rw" => rw(),
+        "dump" => dump(),
+        "overrun" => overrun(),
+        other => bail!("unknown scenario {other}"),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nlmon-testgen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

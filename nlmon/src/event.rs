@@ -1,0 +1,467 @@
+//! The event model: what nlmon knows about one captured netlink message (or
+//! one socket overrun). Every output is a view of it.
+
+use std::time::{Duration, SystemTime};
+
+use nlmon_common::{
+    COMM_LEN, DIR_RECV, DIR_SEND, FLAG_COPY_FAILED, FLAG_IOV_LIMIT, FLAG_ITER_UNSUPPORTED,
+    FLAG_PEER_KNOWN, FLAG_RECV_TRUNC, FLAG_SEND_FAILED, FLAG_TRUNCATED, HOOK_NETLINK_RECVMSG,
+    HOOK_NETLINK_SENDMSG, HOOK_READ, HOOK_RECVFROM, HOOK_RECVMMSG, HOOK_RECVMSG, HOOK_SENDMMSG,
+    HOOK_SENDMSG, HOOK_SENDTO, HOOK_WRITE, KIND_MESSAGE, KIND_OVERRUN, RecordHeader,
+    record::HEADER_LEN,
+};
+use serde::Serialize;
+
+/// A ring buffer record that cannot be turned into an event.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RecordError {
+    #[error("record of {len} bytes is shorter than its {HEADER_LEN}-byte header")]
+    Short { len: usize },
+    #[error("record says it carries {cap_len} bytes but {have} follow its header")]
+    CapLen { cap_len: u32, have: usize },
+    #[error("record of unknown kind {kind}")]
+    Kind { kind: u16 },
+    #[error("record with unknown direction {dir}")]
+    Direction { dir: u8 },
+    #[error("record from unknown hook {hook}")]
+    Hook { hook: u8 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A netlink message (or a buffer of them) moved between a process and
+    /// the kernel or another process.
+    Message,
+    /// A receive failed with ENOBUFS: the kernel dropped messages for this
+    /// socket because its receive queue was full.
+    Overrun,
+}
+
+/// Which way the bytes went, and between whom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    ToKernel,
+    FromKernel,
+    /// Sent to another socket (unicast to a non-zero port id, or multicast).
+    ToUser,
+    /// Received from another process's socket.
+    FromUser,
+}
+
+impl Direction {
+    pub fn is_send(self) -> bool {
+        matches!(self, Self::ToKernel | Self::ToUser)
+    }
+
+    /// An arrow for text output.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Self::ToKernel => "→",
+            Self::FromKernel => "←",
+            Self::ToUser => "⇒",
+            Self::FromUser => "⇐",
+        }
+    }
+}
+
+/// The call that moved the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hook {
+    Sendto,
+    Sendmsg,
+    Sendmmsg,
+    Write,
+    Recvfrom,
+    Recvmsg,
+    Recvmmsg,
+    Read,
+    NetlinkSendmsg,
+    NetlinkRecvmsg,
+}
+
+impl TryFrom<u8> for Hook {
+    type Error = RecordError;
+
+    fn try_from(hook: u8) -> Result<Self, RecordError> {
+        Ok(match hook {
+            HOOK_SENDTO => Self::Sendto,
+            HOOK_SENDMSG => Self::Sendmsg,
+            HOOK_SENDMMSG => Self::Sendmmsg,
+            HOOK_WRITE => Self::Write,
+            HOOK_RECVFROM => Self::Recvfrom,
+            HOOK_RECVMSG => Self::Recvmsg,
+            HOOK_RECVMMSG => Self::Recvmmsg,
+            HOOK_READ => Self::Read,
+            HOOK_NETLINK_SENDMSG => Self::NetlinkSendmsg,
+            HOOK_NETLINK_RECVMSG => Self::NetlinkRecvmsg,
+            hook => return Err(RecordError::Hook { hook }),
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Process {
+    pub tgid: u32,
+    pub tid: u32,
+    pub uid: u32,
+    pub comm: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Socket {
+    /// Netlink protocol number (`NETLINK_ROUTE` = 0, …).
+    pub protocol: u32,
+    /// Its own port id.
+    pub portid: u32,
+    /// Multicast groups 1–32 it is subscribed to (bit N-1 = group N).
+    pub groups: u32,
+    /// Network namespace inode.
+    pub netns: u32,
+    /// The descriptor, when the call named one (syscall hooks).
+    pub fd: Option<i32>,
+}
+
+/// The other end, when known: port id 0 is the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Peer {
+    pub portid: u32,
+    pub groups: u32,
+}
+
+/// How the captured bytes fall short of the message, if they do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Truncation {
+    /// Longer than the snapshot length.
+    pub snaplen: bool,
+    /// More iovec segments than nlmon copies.
+    pub iov_limit: bool,
+    /// The process's memory could not be read.
+    pub copy_failed: bool,
+    /// The receiver's buffer was too short: the process lost the tail.
+    pub receiver: bool,
+    /// The kernel iterator was not user memory; only lengths are known.
+    pub no_user_memory: bool,
+}
+
+impl Truncation {
+    pub fn any(&self) -> bool {
+        self.snaplen || self.iov_limit || self.copy_failed || self.receiver || self.no_user_memory
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub kind: Kind,
+    /// `CLOCK_MONOTONIC` nanoseconds.
+    pub mono_ns: u64,
+    /// Wall-clock time, converted from `mono_ns`.
+    #[serde(with = "wall")]
+    pub time: SystemTime,
+    pub process: Process,
+    pub socket: Socket,
+    pub direction: Direction,
+    pub peer: Option<Peer>,
+    pub hook: Hook,
+    /// `MSG_*` flags the call was given; for a receive, also those returned.
+    pub call_flags: u32,
+    pub ret_flags: u32,
+    /// Length of the message as the call moved it.
+    pub len: u32,
+    pub truncation: Truncation,
+    /// errno of a failed call (a failed send, or ENOBUFS on an overrun).
+    pub errno: Option<i32>,
+    /// Position in a `sendmmsg`/`recvmmsg` vector.
+    pub msg_index: u32,
+    /// The captured bytes, exactly as on the wire.
+    #[serde(with = "hex_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// Converts `CLOCK_MONOTONIC` to wall-clock time.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    /// realtime − monotonic, sampled once.
+    offset: Duration,
+}
+
+impl Clock {
+    pub fn new() -> Self {
+        let mono = clock_ns(libc::CLOCK_MONOTONIC);
+        let real = clock_ns(libc::CLOCK_REALTIME);
+        Self {
+            offset: Duration::from_nanos(real.saturating_sub(mono)),
+        }
+    }
+
+    pub fn wall(&self, mono_ns: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + self.offset + Duration::from_nanos(mono_ns)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid timespec to write to.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Reads the header out of a record (which the ring buffer does not align).
+pub fn header(record: &[u8]) -> Result<RecordHeader, RecordError> {
+    if record.len() < HEADER_LEN {
+        return Err(RecordError::Short { len: record.len() });
+    }
+    let mut hdr = RecordHeader::default();
+    // SAFETY: RecordHeader is repr(C) plain integers; any bytes are valid and
+    // the source holds at least HEADER_LEN bytes.
+    unsafe {
+        std::ptr::copy_nonoverlapping(record.as_ptr(), (&raw mut hdr).cast::<u8>(), HEADER_LEN);
+    }
+    Ok(hdr)
+}
+
+impl Event {
+    /// Builds an event from a ring buffer record.
+    pub fn from_record(record: &[u8], clock: &Clock) -> Result<Self, RecordError> {
+        let h = header(record)?;
+        let data = &record[HEADER_LEN..];
+        if h.cap_len as usize > data.len() {
+            return Err(RecordError::CapLen {
+                cap_len: h.cap_len,
+                have: data.len(),
+            });
+        }
+        let kind = match h.kind {
+            KIND_MESSAGE => Kind::Message,
+            KIND_OVERRUN => Kind::Overrun,
+            kind => return Err(RecordError::Kind { kind }),
+        };
+        let peer_known = h.flags & FLAG_PEER_KNOWN != 0;
+        let direction = match h.dir {
+            DIR_SEND if peer_known && (h.peer_portid != 0 || h.peer_groups != 0) => {
+                Direction::ToUser
+            }
+            DIR_SEND => Direction::ToKernel,
+            // Without a source address (read(), recvfrom without one) the
+            // sender is the kernel unless the socket is connected elsewhere.
+            DIR_RECV if peer_known && h.peer_portid != 0 => Direction::FromUser,
+            DIR_RECV => Direction::FromKernel,
+            dir => return Err(RecordError::Direction { dir }),
+        };
+        let comm_end = h.comm.iter().position(|&b| b == 0).unwrap_or(COMM_LEN);
+        Ok(Self {
+            kind,
+            mono_ns: h.ts_ns,
+            time: clock.wall(h.ts_ns),
+            process: Process {
+                tgid: h.tgid,
+                tid: h.tid,
+                uid: h.uid,
+                comm: String::from_utf8_lossy(&h.comm[..comm_end]).into_owned(),
+            },
+            socket: Socket {
+                protocol: h.protocol,
+                portid: h.portid,
+                groups: h.groups,
+                netns: h.netns,
+                fd: (h.fd >= 0).then_some(h.fd),
+            },
+            direction,
+            peer: peer_known.then_some(Peer {
+                portid: h.peer_portid,
+                groups: h.peer_groups,
+            }),
+            hook: Hook::try_from(h.hook)?,
+            call_flags: h.call_flags,
+            ret_flags: h.ret_flags,
+            len: h.len,
+            truncation: Truncation {
+                snaplen: h.flags & FLAG_TRUNCATED != 0,
+                iov_limit: h.flags & FLAG_IOV_LIMIT != 0,
+                copy_failed: h.flags & FLAG_COPY_FAILED != 0,
+                receiver: h.flags & FLAG_RECV_TRUNC != 0,
+                no_user_memory: h.flags & FLAG_ITER_UNSUPPORTED != 0,
+            },
+            errno: (h.err != 0 || h.flags & FLAG_SEND_FAILED != 0).then_some(h.err),
+            msg_index: h.msg_index,
+            data: data[..h.cap_len as usize].to_vec(),
+        })
+    }
+}
+
+mod wall {
+    use std::time::SystemTime;
+
+    use serde::Serializer;
+
+    /// Nanoseconds since the Unix epoch.
+    pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        let ns = t
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        s.serialize_u128(ns)
+    }
+}
+
+mod hex_bytes {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::print::hex(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(h: &RecordHeader, data: &[u8]) -> Vec<u8> {
+        let mut v = vec![0u8; HEADER_LEN];
+        // SAFETY: RecordHeader is plain data of HEADER_LEN bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (h as *const RecordHeader).cast::<u8>(),
+                v.as_mut_ptr(),
+                HEADER_LEN,
+            );
+        }
+        v.extend_from_slice(data);
+        v
+    }
+
+    fn base() -> RecordHeader {
+        let mut comm = [0u8; COMM_LEN];
+        comm[..2].copy_from_slice(b"ip");
+        RecordHeader {
+            ts_ns: 5_000_000_000,
+            netns: 4026531840,
+            tgid: 42,
+            tid: 43,
+            uid: 0,
+            comm,
+            kind: KIND_MESSAGE,
+            hook: HOOK_SENDTO,
+            dir: DIR_SEND,
+            protocol: 0,
+            portid: 1234,
+            groups: 0,
+            peer_portid: 0,
+            peer_groups: 0,
+            fd: 3,
+            call_flags: 0,
+            ret_flags: 0,
+            len: 4,
+            cap_len: 4,
+            flags: FLAG_PEER_KNOWN,
+            err: 0,
+            msg_index: 0,
+        }
+    }
+
+    #[test]
+    fn parses_a_send_to_the_kernel() {
+        let ev = Event::from_record(&record(&base(), b"abcd"), &Clock::new()).unwrap();
+        assert_eq!(ev.kind, Kind::Message);
+        assert_eq!(ev.direction, Direction::ToKernel);
+        assert_eq!(ev.process.comm, "ip");
+        assert_eq!(ev.process.tgid, 42);
+        assert_eq!(ev.socket.fd, Some(3));
+        assert_eq!(
+            ev.peer,
+            Some(Peer {
+                portid: 0,
+                groups: 0
+            })
+        );
+        assert_eq!(ev.data, b"abcd");
+        assert!(!ev.truncation.any());
+        assert_eq!(ev.errno, None);
+    }
+
+    #[test]
+    fn directions() {
+        let clock = Clock::new();
+        let dir = |dir, flags, peer| {
+            let h = RecordHeader {
+                dir,
+                flags,
+                peer_portid: peer,
+                ..base()
+            };
+            Event::from_record(&record(&h, b"abcd"), &clock)
+                .unwrap()
+                .direction
+        };
+        assert_eq!(dir(DIR_SEND, FLAG_PEER_KNOWN, 77), Direction::ToUser);
+        assert_eq!(dir(DIR_RECV, FLAG_PEER_KNOWN, 0), Direction::FromKernel);
+        assert_eq!(dir(DIR_RECV, FLAG_PEER_KNOWN, 77), Direction::FromUser);
+        assert_eq!(dir(DIR_RECV, 0, 0), Direction::FromKernel);
+    }
+
+    #[test]
+    fn flags_and_errors() {
+        let h = RecordHeader {
+            flags: FLAG_TRUNCATED | FLAG_SEND_FAILED,
+            err: 1,
+            fd: -1,
+            ..base()
+        };
+        let ev = Event::from_record(&record(&h, b"abcd"), &Clock::new()).unwrap();
+        assert!(ev.truncation.snaplen && ev.truncation.any());
+        assert_eq!(ev.errno, Some(1));
+        assert_eq!(ev.socket.fd, None);
+        assert_eq!(ev.peer, None);
+    }
+
+    #[test]
+    fn rejects_bad_records() {
+        let clock = Clock::new();
+        let full = record(&base(), b"abcd");
+        for n in 0..HEADER_LEN {
+            assert_eq!(
+                Event::from_record(&full[..n], &clock),
+                Err(RecordError::Short { len: n })
+            );
+        }
+        assert_eq!(
+            Event::from_record(&full[..HEADER_LEN + 2], &clock),
+            Err(RecordError::CapLen {
+                cap_len: 4,
+                have: 2
+            })
+        );
+        let bad = |h: RecordHeader| Event::from_record(&record(&h, b"abcd"), &clock);
+        assert_eq!(
+            bad(RecordHeader { kind: 9, ..base() }),
+            Err(RecordError::Kind { kind: 9 })
+        );
+        assert_eq!(
+            bad(RecordHeader { dir: 7, ..base() }),
+            Err(RecordError::Direction { dir: 7 })
+        );
+        assert_eq!(
+            bad(RecordHeader { hook: 0, ..base() }),
+            Err(RecordError::Hook { hook: 0 })
+        );
+    }
+
+    #[test]
+    fn wall_clock_follows_monotonic() {
+        let clock = Clock::new();
+        let a = clock.wall(1_000);
+        let b = clock.wall(2_000);
+        assert_eq!(b.duration_since(a).unwrap(), Duration::from_nanos(1_000));
+    }
+}

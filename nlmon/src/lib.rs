@@ -1,0 +1,14 @@
+//! nlmon: a system-wide netlink monitor.
+//!
+//! [`capture`] loads and attaches the eBPF programs and drains their ring
+//! buffer into [`event::Event`]s; [`print`] renders them
+//! (`nlmon_common::nlmsg` walks the netlink messages in an event).
+
+pub mod btf;
+pub mod capture;
+pub mod event;
+pub mod layout;
+pub mod print;
+pub mod privileges;
+pub mod protocol;
+pub mod tracefs;

@@ -1,0 +1,442 @@
+//! Privileged capture tests: real traffic from real tools and from
+//! `nlmon-testgen`, inside network namespaces created and removed here,
+//! compared with what nlmon captured. They need root (or CAP_BPF +
+//! CAP_PERFMON); `NLMON_TEST_ATTACH` picks the attach mode (default auto),
+//! so the same binary runs in the kernel-matrix VMs.
+
+use std::{
+    io::Write,
+    process::{Child, Command, Stdio},
+    sync::atomic::{AtomicU32, Ordering},
+    time::Duration,
+};
+
+use nlmon::{
+    capture::{AttachMode, Capture, Options},
+    event::{Direction, Event, Hook, Kind},
+};
+use nlmon_common::nlmsg::{Frame, frames};
+
+/// A network namespace for one test, removed on drop.
+struct Netns {
+    name: String,
+}
+
+impl Netns {
+    fn new() -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "nlmon-t{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        run(Command::new(ip()).args(["netns", "add", &name]));
+        run(Command::new(ip()).args(["-n", &name, "link", "set", "lo", "up"]));
+        Self { name }
+    }
+
+    fn path(&self) -> String {
+        format!("/run/netns/{}", self.name)
+    }
+
+    /// Inode of the namespace, as records carry it.
+    fn inode(&self) -> u32 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(self.path()).expect("stat netns").ino() as u32
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new(ip())
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// iproute2's `ip` (not busybox's applet), by full path where it is.
+fn ip() -> &'static str {
+    ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("ip")
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn attach_mode() -> AttachMode {
+    match std::env::var("NLMON_TEST_ATTACH").as_deref() {
+        Ok("kprobe") => AttachMode::Kprobe,
+        Ok("fentry") => AttachMode::Fentry,
+        Ok("tracepoint") => AttachMode::Tracepoint,
+        _ => AttachMode::Auto,
+    }
+}
+
+/// A capture that follows only the pids a test gives it.
+fn capture() -> Capture {
+    let opts = Options {
+        attach: attach_mode(),
+        pid_filter: true,
+        ..Options::default()
+    };
+    Capture::start(&opts).unwrap_or_else(|e| panic!("starting the capture (are you root?): {e:#}"))
+}
+
+/// Starts `cmd` held at a gate (`sh` waiting for a line), adds its pid to
+/// the capture's filter, opens the gate, and waits for it. The process
+/// keeps its pid through `exec`, so nothing it does escapes the filter.
+fn gated(cap: &mut Capture, program: &str, args: &[&str]) -> (u32, std::process::Output) {
+    let mut child: Child = Command::new("sh")
+        .arg("-c")
+        .arg("read _go && exec \"$@\"")
+        .arg("sh")
+        .arg(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    cap.add_pid(pid).expect("add pid");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"go\n")
+        .expect("open the gate");
+    let out = child.wait_with_output().expect("wait");
+    (pid, out)
+}
+
+/// Everything captured for `pid`. Records are in the ring before the
+/// syscall returns, so after the process has exited one drain is complete.
+fn events_of(cap: &mut Capture, pid: u32) -> Vec<Event> {
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    let c = cap.counters();
+    assert_eq!(c.lost, 0, "records lost: {c:?}");
+    assert_eq!(cap.bad_records, 0);
+    all.into_iter().filter(|e| e.process.tgid == pid).collect()
+}
+
+/// One operation the generator reports.
+#[derive(Debug, serde::Deserialize)]
+struct Op {
+    op: String,
+    hook: String,
+    portid: u32,
+    hex: String,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Runs a testgen scenario and checks that nlmon captured exactly what it
+/// sent and received, in order, once each, with the right attribution.
+fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
+    let mut cap = capture();
+    let generator = env!("CARGO_BIN_EXE_nlmon-testgen");
+    let (pid, out) = gated(&mut cap, generator, &[scenario, &ns.path()]);
+    assert!(
+        out.status.success(),
+        "testgen {scenario}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ops: Vec<Op> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("testgen output"))
+        .collect();
+    let evs = events_of(&mut cap, pid);
+    let got: Vec<String> = evs
+        .iter()
+        .map(|e| {
+            format!(
+                "{:?} {:?} port={} {}",
+                e.kind,
+                e.direction,
+                e.socket.portid,
+                hex(&e.data)
+            )
+        })
+        .collect();
+    let want: Vec<String> = ops
+        .iter()
+        .map(|o| {
+            let (kind, dir) = match o.op.as_str() {
+                "send" => (Kind::Message, Direction::ToKernel),
+                "recv" => (Kind::Message, Direction::FromKernel),
+                _ => (Kind::Overrun, Direction::FromKernel),
+            };
+            format!("{kind:?} {dir:?} port={} {}", o.portid, o.hex)
+        })
+        .collect();
+    assert_eq!(got, want, "captured events differ from what {scenario} did");
+    let kernel_mode = matches!(
+        evs.first().map(|e| e.hook),
+        Some(Hook::NetlinkSendmsg | Hook::NetlinkRecvmsg)
+    );
+    for (e, o) in evs.iter().zip(&ops) {
+        assert_eq!(e.process.comm, "nlmon-testgen");
+        assert_eq!(e.socket.protocol, 0, "NETLINK_ROUTE");
+        assert_eq!(e.socket.netns, ns.inode(), "network namespace");
+        assert!(!e.truncation.any(), "{e:?}");
+        if !kernel_mode {
+            assert_eq!(format!("{:?}", e.hook).to_lowercase(), o.hook, "hook");
+        }
+        if e.kind == Kind::Message {
+            assert_eq!(e.len as usize, e.data.len());
+        }
+    }
+    evs
+}
+
+#[test]
+fn sendmsg_with_three_iovecs_and_peeks() {
+    let ns = Netns::new();
+    let evs = testgen("iov", &ns);
+    // The second exchange is an ENODEV error for a missing interface.
+    let last = &evs[3].data;
+    let Some(Frame::Msg { hdr, payload, .. }) = frames(last).next() else {
+        panic!("{last:?}")
+    };
+    assert_eq!(hdr.ty, 2, "NLMSG_ERROR");
+    assert_eq!(
+        i32::from_ne_bytes(payload[..4].try_into().unwrap()),
+        -19,
+        "ENODEV"
+    );
+}
+
+#[test]
+fn sendmmsg_and_recvmmsg() {
+    let ns = Netns::new();
+    let evs = testgen("mmsg", &ns);
+    let idx: Vec<u32> = evs.iter().map(|e| e.msg_index).collect();
+    if matches!(evs[0].hook, Hook::Sendmmsg) {
+        assert_eq!(idx, [0, 1, 2, 0, 1, 2]);
+    }
+}
+
+#[test]
+fn write_and_read() {
+    let ns = Netns::new();
+    testgen("rw", &ns);
+}
+
+#[test]
+fn dump_of_more_than_20k() {
+    let ns = Netns::new();
+    let batch: String = (0..400)
+        .map(|i| format!("address add 10.9.{}.{}/32 dev lo\n", i / 250, i % 250 + 1))
+        .collect();
+    let file = std::env::temp_dir().join(format!("{}.batch", ns.name));
+    std::fs::write(&file, batch).expect("write batch");
+    run(Command::new(ip())
+        .args(["-n", &ns.name, "-batch"])
+        .arg(&file));
+    let _ = std::fs::remove_file(&file);
+    let evs = testgen("dump", &ns);
+    let biggest = evs.iter().map(|e| e.data.len()).max().unwrap_or(0);
+    assert!(biggest > 16384, "largest receive was {biggest} bytes");
+    let messages: usize = evs.iter().map(|e| frames(&e.data).count()).sum();
+    assert!(messages > 400, "{messages} messages in the dump");
+}
+
+#[test]
+fn overrun_is_an_event() {
+    let ns = Netns::new();
+    let evs = testgen("overrun", &ns);
+    let last = evs.last().expect("events");
+    assert_eq!(last.kind, Kind::Overrun);
+    assert_eq!(last.errno, Some(105));
+}
+
+/// The requests and replies of one `ip` command.
+fn ip_events(ns: &Netns, args: &[&str]) -> Vec<Event> {
+    let mut cap = capture();
+    let mut full = vec!["-n", &ns.name];
+    full.extend_from_slice(args);
+    let (pid, out) = gated(&mut cap, ip(), &full);
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let evs = events_of(&mut cap, pid);
+    for e in &evs {
+        assert_eq!(e.process.comm, "ip");
+        assert_eq!(e.process.tgid, pid);
+        assert_eq!(e.socket.netns, ns.inode(), "{e:?}");
+        assert!(!e.truncation.any(), "{e:?}");
+    }
+    evs
+}
+
+/// (type, flags, seq) of every message sent to the kernel, and of every
+/// message received from it.
+fn messages(evs: &[Event], dir: Direction) -> Vec<(u16, u16, u32)> {
+    evs.iter()
+        .filter(|e| e.direction == dir && e.socket.protocol == 0)
+        .flat_map(|e| frames(&e.data).collect::<Vec<_>>())
+        .filter_map(|f| match f {
+            Frame::Msg { hdr, .. } => Some((hdr.ty, hdr.flags, hdr.seq)),
+            Frame::Bad { .. } => None,
+        })
+        .collect()
+}
+
+/// Whether a request carries an attribute with this payload (a string
+/// attribute includes its NUL).
+fn carries(evs: &[Event], ty: u16, needle: &[u8]) -> bool {
+    evs.iter()
+        .filter(|e| e.direction == Direction::ToKernel)
+        .any(|e| {
+            frames(&e.data).any(|f| {
+                matches!(f, Frame::Msg { hdr, payload, .. } if hdr.ty == ty
+                && payload.windows(needle.len()).any(|w| w == needle))
+            })
+        })
+}
+
+/// Every request that asked for an ack got an answer (NLMSG_ERROR with the
+/// same seq), and a request of type `ty` succeeded (error 0). (iproute2
+/// first sends a probe that the kernel refuses with ENODEV.)
+fn acked(evs: &[Event], ty: u16) {
+    let sent = messages(evs, Direction::ToKernel);
+    let answers: Vec<(u32, i32)> = evs
+        .iter()
+        .filter(|e| e.direction == Direction::FromKernel)
+        .flat_map(|e| frames(&e.data).collect::<Vec<_>>())
+        .filter_map(|f| match f {
+            Frame::Msg { hdr, payload, .. } if hdr.ty == 2 => {
+                Some((hdr.seq, i32::from_ne_bytes(payload[..4].try_into().ok()?)))
+            }
+            _ => None,
+        })
+        .collect();
+    for &(t, flags, seq) in &sent {
+        if flags & 4 != 0 {
+            assert!(
+                answers.iter().any(|a| a.0 == seq),
+                "no answer to type {t} seq {seq}: {answers:?}"
+            );
+        }
+    }
+    let ok = sent
+        .iter()
+        .any(|&(t, _, seq)| t == ty && answers.contains(&(seq, 0)));
+    assert!(
+        ok,
+        "no request of type {ty} was acked: sent {sent:?}, answers {answers:?}"
+    );
+}
+
+#[test]
+fn ip_link_add_and_del() {
+    let ns = Netns::new();
+    let evs = ip_events(
+        &ns,
+        &[
+            "link", "add", "nlt-a0", "type", "veth", "peer", "name", "nlt-b0",
+        ],
+    );
+    let sent = messages(&evs, Direction::ToKernel);
+    assert!(
+        sent.iter()
+            .any(|&(ty, flags, _)| ty == 16 && flags & 0x600 == 0x600),
+        "RTM_NEWLINK excl|create: {sent:?}"
+    );
+    assert!(carries(&evs, 16, b"nlt-a0\0"));
+    acked(&evs, 16);
+    let evs = ip_events(&ns, &["link", "del", "nlt-a0"]);
+    assert!(
+        messages(&evs, Direction::ToKernel)
+            .iter()
+            .any(|&(ty, ..)| ty == 17),
+        "RTM_DELLINK"
+    );
+    acked(&evs, 17);
+}
+
+#[test]
+fn ip_addr_add() {
+    let ns = Netns::new();
+    let evs = ip_events(&ns, &["addr", "add", "10.7.0.1/24", "dev", "lo"]);
+    assert!(
+        carries(&evs, 20, &[10, 7, 0, 1]),
+        "RTM_NEWADDR with 10.7.0.1"
+    );
+    acked(&evs, 20);
+}
+
+#[test]
+fn ip_route_get() {
+    let ns = Netns::new();
+    run(Command::new(ip()).args(["-n", &ns.name, "addr", "add", "10.8.0.1/24", "dev", "lo"]));
+    let evs = ip_events(&ns, &["route", "get", "10.8.0.7"]);
+    assert!(
+        messages(&evs, Direction::ToKernel)
+            .iter()
+            .any(|&(ty, ..)| ty == 26),
+        "RTM_GETROUTE"
+    );
+    let replies = messages(&evs, Direction::FromKernel);
+    assert!(
+        replies.iter().any(|&(ty, ..)| ty == 24),
+        "RTM_NEWROUTE reply: {replies:?}"
+    );
+    // iproute2 peeks before every read: no reply may appear twice.
+    let mut seqs: Vec<_> = replies.iter().filter(|r| r.0 == 24).collect();
+    let n = seqs.len();
+    seqs.dedup();
+    assert_eq!(seqs.len(), n, "duplicate replies: {replies:?}");
+}
+
+#[test]
+fn ip_batch() {
+    let ns = Netns::new();
+    let file = std::env::temp_dir().join(format!("{}-b.batch", ns.name));
+    std::fs::write(&file, "address add 10.6.0.1/24 dev lo\naddress add 10.6.1.1/24 dev lo\nroute add 10.5.0.0/16 via 10.6.0.2\n")
+        .expect("write batch");
+    let evs = ip_events(&ns, &["-batch", file.to_str().expect("utf-8 path")]);
+    let _ = std::fs::remove_file(&file);
+    let sent = messages(&evs, Direction::ToKernel);
+    assert_eq!(
+        sent.iter().filter(|m| m.0 == 20).count(),
+        2,
+        "two RTM_NEWADDR: {sent:?}"
+    );
+    assert_eq!(
+        sent.iter().filter(|m| m.0 == 24).count(),
+        1,
+        "one RTM_NEWROUTE: {sent:?}"
+    );
+    acked(&evs, 20);
+    acked(&evs, 24);
+}
+
+#[test]
+fn other_processes_are_filtered_out_in_the_kernel() {
+    let ns = Netns::new();
+    let mut cap = capture();
+    // Not added to the filter: nothing of it may be captured.
+    run(Command::new(ip()).args(["-n", &ns.name, "link", "show"]));
+    std::thread::sleep(Duration::from_millis(50));
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    assert!(
+        all.is_empty(),
+        "captured unfiltered traffic: {:?}",
+        all.first()
+    );
+}
