@@ -82,12 +82,24 @@ fn attach_mode() -> AttachMode {
 
 /// A capture that follows only the pids a test gives it.
 fn capture() -> Capture {
-    let opts = Options {
-        attach: attach_mode(),
+    capture_with(Options {
         pid_filter: true,
         ..Options::default()
+    })
+}
+
+fn capture_with(opts: Options) -> Capture {
+    let opts = Options {
+        attach: attach_mode(),
+        ..opts
     };
     Capture::start(&opts).unwrap_or_else(|e| panic!("starting the capture (are you root?): {e:#}"))
+}
+
+/// The traffic generator: beside the test binary in the VM images, else
+/// the one cargo built.
+fn testgen_path() -> String {
+    std::env::var("NLMON_TESTGEN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_nlmon-testgen").into())
 }
 
 /// Starts `cmd` held at a gate (`sh` waiting for a line), adds its pid to
@@ -145,8 +157,7 @@ fn hex(b: &[u8]) -> String {
 /// sent and received, in order, once each, with the right attribution.
 fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
     let mut cap = capture();
-    let generator = env!("CARGO_BIN_EXE_nlmon-testgen");
-    let (pid, out) = gated(&mut cap, generator, &[scenario, &ns.path()]);
+    let (pid, out) = gated(&mut cap, &testgen_path(), &[scenario, &ns.path()]);
     assert!(
         out.status.success(),
         "testgen {scenario}: {}",
@@ -187,7 +198,8 @@ fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
     );
     for (e, o) in evs.iter().zip(&ops) {
         assert_eq!(e.process.comm, "nlmon-testgen");
-        assert_eq!(e.socket.protocol, 0, "NETLINK_ROUTE");
+        let protocol = if scenario == "genl" { 16 } else { 0 };
+        assert_eq!(e.socket.protocol, protocol, "netlink protocol");
         assert_eq!(e.socket.netns, ns.inode(), "network namespace");
         assert!(!e.truncation.any(), "{e:?}");
         if !kernel_mode {
@@ -438,5 +450,99 @@ fn other_processes_are_filtered_out_in_the_kernel() {
         all.is_empty(),
         "captured unfiltered traffic: {:?}",
         all.first()
+    );
+}
+
+#[test]
+fn generic_netlink_dump() {
+    let ns = Netns::new();
+    let evs = testgen("genl", &ns);
+    let names = evs
+        .iter()
+        .filter(|e| e.direction == Direction::FromKernel)
+        .any(|e| e.data.windows(7).any(|w| w == b"nlctrl\0"));
+    assert!(names, "the family dump names nlctrl");
+}
+
+#[test]
+fn comm_filter_in_the_kernel() {
+    let ns = Netns::new();
+    let mut cap = capture_with(Options {
+        comms: vec!["nlmon-testgen".into()],
+        ..Options::default()
+    });
+    let (pid, out) = gated(&mut cap, &testgen_path(), &["rw", &ns.path()]);
+    assert!(out.status.success());
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    assert!(
+        all.iter().all(|e| e.process.comm == "nlmon-testgen"),
+        "{:?}",
+        all.first()
+    );
+    assert_eq!(
+        all.iter().filter(|e| e.process.tgid == pid).count(),
+        2,
+        "{all:?}"
+    );
+}
+
+#[test]
+fn family_filter_in_the_kernel() {
+    let ns = Netns::new();
+    let mut cap = capture_with(Options {
+        pid_filter: true,
+        protocols: vec![16],
+        ..Options::default()
+    });
+    let (route_pid, out) = gated(&mut cap, &testgen_path(), &["rw", &ns.path()]);
+    assert!(out.status.success());
+    let (genl_pid, out) = gated(&mut cap, &testgen_path(), &["genl", &ns.path()]);
+    assert!(out.status.success());
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    assert!(
+        all.iter().all(|e| e.socket.protocol == 16),
+        "{:?}",
+        all.first()
+    );
+    assert!(!all.iter().any(|e| e.process.tgid == route_pid));
+    assert!(all.iter().filter(|e| e.process.tgid == genl_pid).count() >= 2);
+}
+
+/// Sends one RTM_GETLINK from this very process and reads the answer.
+fn own_netlink_traffic() {
+    // SAFETY: plain syscalls on a socket closed before returning.
+    unsafe {
+        let fd = libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0);
+        let mut req = [0u8; 32];
+        req[0] = 32;
+        req[4] = 18; // RTM_GETLINK
+        req[6] = 1; // NLM_F_REQUEST
+        req[20..24].copy_from_slice(&1i32.to_ne_bytes()); // lo
+        assert_eq!(libc::send(fd, req.as_ptr().cast(), req.len(), 0), 32);
+        let mut buf = [0u8; 8192];
+        assert!(libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) > 0);
+        libc::close(fd);
+    }
+}
+
+#[test]
+fn nlmon_ignores_its_own_traffic() {
+    let mut cap = capture_with(Options::default());
+    own_netlink_traffic();
+    let ns = Netns::new();
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    let me = std::process::id();
+    assert!(
+        !all.iter().any(|e| e.process.tgid == me),
+        "captured its own traffic"
+    );
+    // Unfiltered, the `ip netns add` and `ip link set lo up` above were seen.
+    assert!(
+        all.iter()
+            .any(|e| e.process.comm == "ip" && e.socket.netns == ns.inode())
     );
 }

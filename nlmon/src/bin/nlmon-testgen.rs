@@ -13,6 +13,9 @@ use std::{io::BufRead, mem, os::fd::AsRawFd, process::ExitCode};
 use anyhow::{Context as _, bail};
 
 const NETLINK_ROUTE: i32 = 0;
+const NETLINK_GENERIC: i32 = 16;
+const GENL_ID_CTRL: u16 = 16;
+const CTRL_CMD_GETFAMILY: u8 = 3;
 const RTM_NEWADDR: u16 = 20;
 const RTM_DELADDR: u16 = 21;
 const RTM_GETLINK: u16 = 18;
@@ -31,12 +34,16 @@ struct Sock(std::os::fd::OwnedFd);
 
 impl Sock {
     fn open(groups: u32) -> anyhow::Result<Self> {
+        Self::open_proto(NETLINK_ROUTE, groups)
+    }
+
+    fn open_proto(protocol: i32, groups: u32) -> anyhow::Result<Self> {
         // SAFETY: plain syscalls on a descriptor we own.
         unsafe {
             let fd = libc::socket(
                 libc::AF_NETLINK,
                 libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                NETLINK_ROUTE,
+                protocol,
             );
             if fd < 0 {
                 return Err(std::io::Error::last_os_error()).context("socket(AF_NETLINK)");
@@ -344,6 +351,39 @@ fn dump() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A generic netlink CTRL_CMD_GETFAMILY dump (every family), read with
+/// recv until NLMSG_DONE.
+fn genl() -> anyhow::Result<()> {
+    let s = Sock::open_proto(NETLINK_GENERIC, 0)?;
+    let req = nlmsg(
+        GENL_ID_CTRL,
+        NLM_F_REQUEST | NLM_F_DUMP,
+        40,
+        &[CTRL_CMD_GETFAMILY, 1, 0, 0],
+    );
+    // SAFETY: plain send/recv on our socket.
+    check(
+        unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
+        "send",
+    )?;
+    report("send", "sendto", s.portid(), &req);
+    let mut buf = vec![0u8; 32768];
+    loop {
+        // SAFETY: as above.
+        let n = check(
+            unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
+            "recv",
+        )?;
+        report("recv", "recvfrom", s.portid(), &buf[..n]);
+        let done = nlmon_common::nlmsg::frames(&buf[..n]).any(
+            |f| matches!(f, nlmon_common::nlmsg::Frame::Msg { hdr, .. } if hdr.ty == NLMSG_DONE),
+        );
+        if done {
+            return Ok(());
+        }
+    }
+}
+
 /// A listener with the smallest receive buffer, subscribed to address
 /// notifications, overflows while another socket adds and removes
 /// addresses; its next receive fails with ENOBUFS.
@@ -427,6 +467,7 @@ fn run() -> anyhow::Result<()> {
         "rw" => rw(),
         "dump" => dump(),
         "overrun" => overrun(),
+        "genl" => genl(),
         other => bail!("unknown scenario {other}"),
     }
 }
