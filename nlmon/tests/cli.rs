@@ -1,0 +1,213 @@
+//! End-to-end tests of the `nlmon` binary: the text feed of real `ip`
+//! traffic, errors a person sees, and a clean detach on SIGINT/SIGTERM.
+//! They need root. `NLMON_TEST_ATTACH` picks the attach mode.
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    process::{Child, Command, Stdio},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// One nlmon at a time: the detach test counts loaded programs.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn nlmon() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nlmon"));
+    if let Ok(mode) = std::env::var("NLMON_TEST_ATTACH") {
+        c.args(["--attach", &mode]);
+    }
+    c
+}
+
+fn ip() -> &'static str {
+    ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("ip")
+}
+
+/// A network namespace for one test, removed on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Self {
+        let name = format!("nlmon-cli-{tag}-{}", std::process::id());
+        let ok = Command::new(ip())
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip netns add");
+        assert!(ok.success());
+        Self(name)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new(ip()).args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// Starts nlmon and waits until it says it is attached.
+fn start(args: &[&str]) -> (Child, BufReader<std::process::ChildStderr>) {
+    let mut child = nlmon()
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nlmon");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        line.clear();
+        let n = err.read_line(&mut line).expect("read stderr");
+        assert!(n > 0, "nlmon exited before attaching: {:?}", child.wait());
+        if line.contains("attached with") {
+            return (child, err);
+        }
+        assert!(Instant::now() < deadline, "nlmon did not attach");
+    }
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+}
+
+/// Ids of the BPF programs a process holds, from its fdinfo.
+fn prog_ids(pid: u32) -> Vec<u32> {
+    let dir = format!("/proc/{pid}/fdinfo");
+    let mut ids: Vec<u32> = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("fdinfo").flatten() {
+        if let Ok(info) = std::fs::read_to_string(entry.path()) {
+            ids.extend(
+                info.lines()
+                    .filter_map(|l| l.strip_prefix("prog_id:"))
+                    .filter_map(|v| v.trim().parse::<u32>().ok()),
+            );
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Ids of every BPF program loaded on the machine.
+fn loaded() -> Vec<u32> {
+    aya::programs::loaded_programs()
+        .filter_map(Result::ok)
+        .map(|p| p.id())
+        .collect()
+}
+
+#[test]
+fn text_feed_of_ip_commands() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new("feed");
+    let (mut child, _err) = start(&["--comm", "ip", "-x"]);
+    let out = Command::new(ip())
+        .args(["-n", &ns.0, "link", "show", "lo"])
+        .output()
+        .expect("ip");
+    assert!(out.status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, libc::SIGINT);
+    let status = child.wait().expect("wait");
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut text)
+        .expect("stdout");
+    assert!(status.success(), "{status:?}");
+    let getlink = text
+        .lines()
+        .find(|l| l.contains(" → route RTM_GETLINK req") && l.contains(" ip["))
+        .unwrap_or_else(|| panic!("no RTM_GETLINK request line in:\n{text}"));
+    assert!(getlink.contains("seq="), "{getlink}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" ← route RTM_NEWLINK") && l.contains(" ip[")),
+        "{text}"
+    );
+    // -x: hex lines follow the messages.
+    assert!(text.lines().any(|l| l.starts_with("    0000  ")), "{text}");
+}
+
+#[test]
+fn sigint_and_sigterm_detach_everything() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let (mut child, mut err) = start(&["--comm", "no-such-comm"]);
+        let ours = prog_ids(child.id());
+        assert!(!ours.is_empty(), "nlmon holds no BPF programs");
+        assert!(ours.iter().all(|id| loaded().contains(id)));
+        signal(&child, sig);
+        let status = child.wait().expect("wait");
+        assert!(status.success(), "signal {sig}: {status:?}");
+        let mut rest = String::new();
+        err.read_to_string(&mut rest).expect("stderr");
+        assert!(
+            rest.contains("lost (ring buffer full)"),
+            "no summary on exit: {rest}"
+        );
+        let now = loaded();
+        let left: Vec<_> = ours.iter().filter(|id| now.contains(id)).collect();
+        assert!(
+            left.is_empty(),
+            "programs still loaded after signal {sig}: {left:?}"
+        );
+    }
+}
+
+#[test]
+fn unprivileged_user_is_told_what_to_do() {
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+        ])
+        .arg(env!("CARGO_BIN_EXE_nlmon"))
+        .output()
+        .expect("setpriv");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs root") && err.contains("sudo"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unknown_family_lists_the_known_ones() {
+    let out = nlmon().args(["--family", "bogus"]).output().expect("nlmon");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown netlink family \"bogus\""), "{err}");
+    assert!(
+        err.contains("route") && err.contains("generic") && err.contains("sock_diag"),
+        "{err}"
+    );
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new("pipe");
+    let (mut child, mut err) = start(&["--comm", "ip"]);
+    drop(child.stdout.take());
+    for _ in 0..3 {
+        let _ = Command::new(ip())
+            .args(["-n", &ns.0, "link", "show"])
+            .output();
+    }
+    let status = child.wait().expect("wait");
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).expect("stderr");
+    assert!(status.success(), "{status:?}: {rest}");
+    assert!(!rest.to_lowercase().contains("broken pipe"), "{rest}");
+}
