@@ -14,6 +14,7 @@ mod sock;
 mod syscalls;
 
 use aya_ebpf::{
+    EbpfContext,
     macros::{fentry, fexit, kprobe, kretprobe, tracepoint},
     programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext, TracePointContext},
 };
@@ -22,25 +23,43 @@ use nlmon_common::{
     HOOK_RECVMSG, HOOK_SENDMMSG, HOOK_SENDMSG, HOOK_SENDTO, HOOK_WRITE,
 };
 
+/// Reports an unexpected failure (a kernel or user read that should not
+/// fail, a full map) through aya-log: never silently. Normal "not ours"
+/// paths return Ok.
+#[inline(always)]
+fn report<C: EbpfContext>(ctx: &C, what: &str, r: kmem::Res<()>) {
+    if let Err(e) = r {
+        aya_log_ebpf::warn!(ctx, "nlmon {}: error {}", what, e);
+    }
+}
+
 // kprobes: netlink_sendmsg(sock, msg, len), netlink_recvmsg(sock, msg, len, flags).
 
 #[kprobe]
 pub fn kprobe_netlink_sendmsg(ctx: ProbeContext) -> u32 {
     let a = |n| ctx.arg::<u64>(n).unwrap_or(0);
-    let _ = netlink::enter(HOOK_NETLINK_SENDMSG, a(0), a(1), a(2), 0);
+    report(
+        &ctx,
+        "netlink_sendmsg entry",
+        netlink::enter(HOOK_NETLINK_SENDMSG, a(0), a(1), a(2), 0),
+    );
     0
 }
 
 #[kprobe]
 pub fn kprobe_netlink_recvmsg(ctx: ProbeContext) -> u32 {
     let a = |n| ctx.arg::<u64>(n).unwrap_or(0);
-    let _ = netlink::enter(HOOK_NETLINK_RECVMSG, a(0), a(1), a(2), a(3));
+    report(
+        &ctx,
+        "netlink_recvmsg entry",
+        netlink::enter(HOOK_NETLINK_RECVMSG, a(0), a(1), a(2), a(3)),
+    );
     0
 }
 
 #[kretprobe]
 pub fn kretprobe_netlink(ctx: RetProbeContext) -> u32 {
-    let _ = netlink::exit(ctx.ret::<i32>() as i64);
+    report(&ctx, "netlink exit", netlink::exit(ctx.ret::<i32>() as i64));
     0
 }
 
@@ -48,33 +67,38 @@ pub fn kretprobe_netlink(ctx: RetProbeContext) -> u32 {
 
 #[fentry(function = "netlink_sendmsg")]
 pub fn fentry_netlink_sendmsg(ctx: FEntryContext) -> u32 {
-    let _ = netlink::enter(HOOK_NETLINK_SENDMSG, ctx.arg(0), ctx.arg(1), ctx.arg(2), 0);
+    report(
+        &ctx,
+        "netlink_sendmsg entry",
+        netlink::enter(HOOK_NETLINK_SENDMSG, ctx.arg(0), ctx.arg(1), ctx.arg(2), 0),
+    );
     0
 }
 
 #[fentry(function = "netlink_recvmsg")]
 pub fn fentry_netlink_recvmsg(ctx: FEntryContext) -> u32 {
-    let _ = netlink::enter(
+    let r = netlink::enter(
         HOOK_NETLINK_RECVMSG,
         ctx.arg(0),
         ctx.arg(1),
         ctx.arg(2),
         ctx.arg(3),
     );
+    report(&ctx, "netlink_recvmsg entry", r);
     0
 }
 
 #[fexit(function = "netlink_sendmsg")]
 pub fn fexit_netlink_sendmsg(ctx: FExitContext) -> u32 {
     let r: i32 = ctx.arg(3);
-    let _ = netlink::exit(r as i64);
+    report(&ctx, "netlink exit", netlink::exit(r as i64));
     0
 }
 
 #[fexit(function = "netlink_recvmsg")]
 pub fn fexit_netlink_recvmsg(ctx: FExitContext) -> u32 {
     let r: i32 = ctx.arg(4);
-    let _ = netlink::exit(r as i64);
+    report(&ctx, "netlink exit", netlink::exit(r as i64));
     0
 }
 
@@ -84,7 +108,7 @@ macro_rules! sys_enter {
     ($name:ident, $hook:expr) => {
         #[tracepoint]
         pub fn $name(ctx: TracePointContext) -> u32 {
-            let _ = syscalls::enter(&ctx, $hook);
+            report(&ctx, stringify!($name), syscalls::enter(&ctx, $hook));
             0
         }
     };
@@ -102,28 +126,28 @@ sys_enter!(sys_enter_read, HOOK_READ);
 /// `sys_exit_{sendto,write,recvfrom,read}`.
 #[tracepoint]
 pub fn sys_exit_buf(ctx: TracePointContext) -> u32 {
-    let _ = syscalls::exit_buf(&ctx);
+    report(&ctx, "sys_exit_buf", syscalls::exit_buf(&ctx));
     0
 }
 
 /// `sys_exit_{sendmsg,recvmsg}`.
 #[tracepoint]
 pub fn sys_exit_msg(ctx: TracePointContext) -> u32 {
-    let _ = syscalls::exit_msg(&ctx);
+    report(&ctx, "sys_exit_msg", syscalls::exit_msg(&ctx));
     0
 }
 
 /// `sys_exit_{sendmmsg,recvmmsg}`.
 #[tracepoint]
 pub fn sys_exit_mmsg(ctx: TracePointContext) -> u32 {
-    let _ = syscalls::exit_mmsg(&ctx);
+    report(&ctx, "sys_exit_mmsg", syscalls::exit_mmsg(&ctx));
     0
 }
 
 /// Tail-called by `sys_exit_mmsg` (never attached).
 #[tracepoint]
 pub fn mmsg_step(ctx: TracePointContext) -> u32 {
-    let _ = syscalls::mmsg_step(&ctx);
+    report(&ctx, "mmsg_step", syscalls::mmsg_step(&ctx));
     0
 }
 

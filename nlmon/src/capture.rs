@@ -144,6 +144,8 @@ pub struct Counters {
 /// Dropping it detaches and unloads everything.
 pub struct Capture {
     ring: RingBuf<MapData>,
+    /// Warnings the programs send through aya-log (unexpected failures).
+    logger: Option<aya_log::EbpfLogger<&'static dyn log::Log>>,
     pids: HashMap<MapData, u32, u8>,
     counters: PerCpuArray<MapData, u64>,
     clock: Clock,
@@ -219,6 +221,9 @@ impl Capture {
                 })?;
         }
         let ring: RingBuf<_> = take_map(&mut ebpf, "EVENTS")?;
+        let logger = aya_log::EbpfLogger::init(&mut ebpf)
+            .inspect_err(|e| log::warn!("eBPF-side warnings will not be shown: {e}"))
+            .ok();
         let counters: PerCpuArray<_, u64> = take_map(&mut ebpf, "COUNTERS_MAP")?;
 
         let (mode, refused) = attach(&mut ebpf, opts.attach, tracepoints_ok)?;
@@ -228,6 +233,7 @@ impl Capture {
         log::info!("attached with {mode}");
         Ok(Self {
             ring,
+            logger,
             pids,
             counters,
             clock: Clock::new(),
@@ -267,6 +273,7 @@ impl Capture {
     /// Moves every record now in the ring buffer into `out`; returns how
     /// many it moved.
     pub fn drain(&mut self, out: &mut Vec<Event>) -> usize {
+        self.flush_logs();
         let before = out.len();
         while let Some(item) = self.ring.next() {
             match Event::from_record(&item, &self.clock) {
@@ -278,6 +285,13 @@ impl Capture {
             }
         }
         out.len() - before
+    }
+
+    /// Passes on the warnings the programs sent.
+    pub fn flush_logs(&mut self) {
+        if let Some(logger) = &mut self.logger {
+            logger.flush();
+        }
     }
 
     /// Sums the kernel side's per-CPU counters.

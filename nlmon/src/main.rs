@@ -146,6 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 out.flush()?;
             }
             _ = tick.tick() => {
+                capture.flush_logs();
                 let now = capture.counters();
                 report_loss(&last, &now);
                 last = now;

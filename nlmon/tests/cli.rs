@@ -49,7 +49,10 @@ impl Drop for Netns {
 }
 
 /// Starts nlmon and waits until it says it is attached.
-#[expect(clippy::zombie_processes, reason = "callers wait; a failed assertion ends the test run")]
+#[expect(
+    clippy::zombie_processes,
+    reason = "callers wait; a failed assertion ends the test run"
+)]
 fn start(args: &[&str]) -> (Child, BufReader<std::process::ChildStderr>) {
     let mut child = nlmon()
         .args(args)
