@@ -1,9 +1,11 @@
 //! Building a record and handing it to userspace: filters, header, copying
 //! the message out of the process's memory, the ring buffer.
 
+use core::ffi::c_void;
+
 use aya_ebpf::helpers::{
     bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
-    generated::{bpf_get_smp_processor_id, bpf_ktime_get_ns, bpf_probe_read_user},
+    generated::{bpf_get_smp_processor_id, bpf_ktime_get_ns, bpf_loop, bpf_probe_read_user},
 };
 use nlmon_common::{
     COUNTER_LOST, COUNTER_RECORDS, FLAG_COPY_FAILED, FLAG_IOV_LIMIT, FLAG_RECV_TRUNC,
@@ -144,8 +146,9 @@ pub fn emit(m: &Msg, sock: &SockInfo, src: &Source) -> Res<()> {
         err: m.err,
         msg_index: m.msg_index,
     };
-    let mut total = HEADER_LEN as u64 + cap;
-    // Bound for the verifier: cap never exceeds the snapshot length.
+    // Bound for the verifier (see read_user): cap never exceeds the
+    // snapshot length.
+    let mut total = HEADER_LEN as u64 + core::hint::black_box(cap);
     if total > HEADER_LEN as u64 + MAX_SNAPLEN as u64 {
         total = HEADER_LEN as u64 + MAX_SNAPLEN as u64;
     }
@@ -184,42 +187,81 @@ fn copy(src: &Source, want: u64, dst: *mut u8) -> (u64, u32) {
     }
 }
 
+/// State of an iovec copy, shared with [`iov_step`] through `bpf_loop`.
+#[repr(C)]
+struct IovCopy {
+    /// The iovec array.
+    iov: u64,
+    nr: u64,
+    skip: u64,
+    want: u64,
+    /// Bytes copied so far.
+    off: u64,
+    dst: *mut u8,
+    /// Non-zero: the iovec array is in kernel memory.
+    kernel: u64,
+    flags: u64,
+}
+
+/// Copies the iovecs with `bpf_loop` (5.17+): its callback is verified on
+/// its own, whereas an unrolled or bounded loop whose iterations branch makes
+/// the 6.1 verifier explore every combination of branches (E2BIG).
 #[inline(always)]
 fn copy_iov(src: &Source, want: u64, dst: *mut u8) -> (u64, u32) {
-    let mut off: u64 = 0;
-    let mut skip = src.skip;
-    let mut i: u32 = 0;
-    while i < MAX_IOVECS {
-        if i as u64 >= src.nr || off >= want {
-            return (off, 0);
-        }
-        let at = src.ptr + i as u64 * 16;
-        let iov: Res<[u64; 2]> = if src.kind == SRC_IOV_USER {
-            uread(at)
-        } else {
-            kread(at, 0)
-        };
-        let Ok([mut base, mut len]) = iov else {
-            return (off, FLAG_COPY_FAILED);
-        };
-        if skip > 0 {
-            let s = if skip < len { skip } else { len };
-            base += s;
-            len -= s;
-            skip -= s;
-        }
-        let n = if len < want - off { len } else { want - off };
-        if read_user(dst, off, base, n).is_err() {
-            return (off, FLAG_COPY_FAILED);
-        }
-        off += n;
-        i += 1;
+    let mut c = IovCopy {
+        iov: src.ptr,
+        nr: src.nr,
+        skip: src.skip,
+        want,
+        off: 0,
+        dst,
+        kernel: u64::from(src.kind == SRC_IOV_KERNEL),
+        flags: 0,
+    };
+    // SAFETY: iov_step only touches `c`, which outlives the call.
+    unsafe {
+        bpf_loop(
+            MAX_IOVECS,
+            iov_step as *const () as *mut c_void,
+            (&raw mut c).cast(),
+            0,
+        )
+    };
+    let mut flags = c.flags as u32;
+    if c.off < want && (MAX_IOVECS as u64) < src.nr && flags == 0 {
+        flags = FLAG_IOV_LIMIT;
     }
-    if off < want && (MAX_IOVECS as u64) < src.nr {
-        (off, FLAG_IOV_LIMIT)
-    } else {
-        (off, 0)
+    (c.off, flags)
+}
+
+/// One iovec: returns 0 to go on, 1 to stop.
+#[inline(never)]
+extern "C" fn iov_step(i: u64, ctx: *mut c_void) -> i64 {
+    // SAFETY: bpf_loop passes back the pointer copy_iov gave it.
+    let c = unsafe { &mut *ctx.cast::<IovCopy>() };
+    if i >= c.nr || c.off >= c.want {
+        return 1;
     }
+    let at = c.iov + i * 16;
+    let iov: Res<[u64; 2]> = if c.kernel != 0 { kread(at, 0) } else { uread(at) };
+    let Ok([mut base, mut len]) = iov else {
+        c.flags = FLAG_COPY_FAILED as u64;
+        return 1;
+    };
+    if c.skip > 0 {
+        let s = if c.skip < len { c.skip } else { len };
+        base += s;
+        len -= s;
+        c.skip -= s;
+    }
+    let room = c.want - c.off;
+    let n = if len < room { len } else { room };
+    if read_user(c.dst, c.off, base, n).is_err() {
+        c.flags = FLAG_COPY_FAILED as u64;
+        return 1;
+    }
+    c.off += n;
+    0
 }
 
 /// `bpf_probe_read_user` of `n` bytes to `dst + off`, with both bounded so
@@ -231,10 +273,13 @@ fn read_user(dst: *mut u8, off: u64, src: u64, n: u64) -> Res<()> {
     if n == 0 {
         return Ok(());
     }
-    let off = off & (MAX_SNAPLEN as u64 - 1);
-    let mut n = n;
+    // black_box: LLVM can prove both bounds from the callers and would drop
+    // them, but older verifiers (6.1) cannot, and reject the write ("R1 min
+    // value is negative"). Hiding the values keeps the checks in the code.
+    let off = core::hint::black_box(off) & (MAX_SNAPLEN as u64 - 1);
+    let n = core::hint::black_box(n);
     if n > MAX_SNAPLEN as u64 {
-        n = MAX_SNAPLEN as u64;
+        return Err(-1);
     }
     // SAFETY: dst + off .. + n is inside the scratch value (see above).
     let r = unsafe { bpf_probe_read_user(dst.add(off as usize).cast(), n as u32, src as *const _) };

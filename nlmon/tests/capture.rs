@@ -673,14 +673,14 @@ fn complete_against_the_kernel_tap() {
         );
         pids.push(pid);
     }
-    let mut captured: Vec<(u32, Vec<u8>)> = Vec::new();
-    for pid in &pids {
-        captured.extend(
-            events_of(&mut cap, *pid)
-                .into_iter()
-                .map(|e| (e.socket.protocol, e.data)),
-        );
-    }
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    assert_eq!(cap.counters().lost, 0);
+    let mut captured: Vec<(u32, Vec<u8>)> = all
+        .into_iter()
+        .filter(|e| pids.contains(&e.process.tgid))
+        .map(|e| (e.socket.protocol, e.data))
+        .collect();
     let total = captured.len();
     let seen = tap_packets(&tap);
     assert!(!seen.is_empty(), "the tap saw nothing");
