@@ -1,0 +1,59 @@
+//! Developer tasks for nlmon: `cargo xtask setup | run | test`.
+//!
+//! This file only wires subcommands to the modules that do the work.
+
+mod apt;
+mod bpf_linker;
+mod exec;
+mod llvm;
+mod mounts;
+mod paths;
+mod privilege;
+mod run;
+mod setup;
+mod step;
+mod steps;
+mod test;
+mod toolchain;
+mod vm;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "nlmon developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install and check what building and running nlmon needs (idempotent, quiet when done).
+    Setup,
+    /// Build nlmon (release) and run it as root: `cargo xtask run -- [nlmon args...]`.
+    Run(run::Options),
+    /// Run the whole test suite: formatting, lints, then unit and privileged tests.
+    Test(test::Options),
+    /// Run the capture suite on the kernel matrix in qemu, once per attach mode:
+    /// `cargo xtask vm-test [--kernel 6.12] [--attach kprobe] [-- FILTER...]`.
+    VmTest(vm::Options),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Setup => setup::run(),
+        Command::Run(options) => run::run(options),
+        Command::Test(options) => test::run(options),
+        Command::VmTest(options) => setup::run().and_then(|()| vm::run(&options)),
+    };
+    // `{:#}` prints the context chain on one line, without a backtrace.
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The test suite, in order. This is the place to add steps (a VM kernel matrix `vm-test`
+//! goes last, as a `Step::task`).
+
+use crate::step::Step;
+
+pub fn all() -> Vec<Step> {
+    vec![
+        Step::cargo("fmt", &["fmt", "--all", "--", "--check"]).lint(),
+        // `--workspace` ignores default-members, and building the eBPF crate for the host
+        // fails (E0152 duplicate lang item), hence the `--exclude`.
+        Step::cargo(
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--exclude",
+                "nlmon-ebpf",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+        .lint(),
+        Step::cargo(
+            "clippy-ebpf",
+            &[
+                "+nightly",
+                "clippy",
+                "-p",
+                "nlmon-ebpf",
+                "--target",
+                "bpfel-unknown-none",
+                "-Zbuild-std=core",
+                "--release",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+        .lint(),
+        // Includes the privileged capture tests (network namespaces, loading eBPF).
+        Step::cargo("test", &["test", "--workspace", "--exclude", "nlmon-ebpf"]).needs_root(),
+        Step::task(
+            "vm-test",
+            "cargo xtask vm-test (the capture suite on Debian 6.1 and 6.12 kernels, every attach mode)",
+            || crate::vm::run(&crate::vm::Options::default()),
+        )
+        .needs_root(),
+    ]
+}
