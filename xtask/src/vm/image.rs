@@ -1,0 +1,157 @@
+//! The initramfs a test VM boots: busybox, iproute2 with its libraries, the
+//! static nlmon binaries, the kernel modules the tests need, and an init
+//! that runs the capture suite once per attach mode.
+
+use std::{
+    fs,
+    io::BufWriter,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context as _, Result};
+
+use super::{binaries::Binaries, cpio::Cpio, kernels::Kernel};
+use crate::exec;
+
+/// Modules the suite needs: veth pairs for `ip link add`, and the kernel's
+/// own netlink tap for the completeness test.
+const MODULES: [&str; 2] = ["veth", "nlmon"];
+
+/// Programs the guest needs besides busybox, copied with their libraries.
+const HOST_PROGRAMS: [&str; 1] = ["/usr/sbin/ip"];
+
+/// The guest's init. Results leave on the console as lines starting with
+/// `nlmon-vm:`, and a last `init: success` or `init: failure ...` line.
+const INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mkdir -p /run/netns
+for m in $(cat /modules/order); do
+    insmod /modules/$m.ko || echo "nlmon-vm: insmod $m failed"
+done
+/usr/sbin/ip link set lo up
+export NLMON_TESTGEN=/nlmon/nlmon-testgen RUST_BACKTRACE=1
+echo "nlmon-vm: kernel $(uname -r)"
+set -o pipefail
+failed=""
+for mode in $(cat /nlmon/modes); do
+    if ! /nlmon/nlmon --attach $mode --duration 0 >/dev/null 2>/tmp/probe; then
+        echo "nlmon-vm: mode $mode: skipped: $(grep -v '^\[' /tmp/probe | tr '\n' ' ')"
+        continue
+    fi
+    echo "nlmon-vm: mode $mode: running"
+    if NLMON_TEST_ATTACH=$mode /nlmon/capture --include-ignored --show-output --test-threads=2 $(cat /nlmon/filter) 2>&1 | tee /tmp/out; then
+        echo "nlmon-vm: mode $mode: passed"
+    else
+        names=$(grep -E '^test .* FAILED$' /tmp/out | awk -v m=$mode '{printf " %s:%s", m, $2}')
+        echo "nlmon-vm: mode $mode: FAILED$names"
+        failed="$failed${names:- $mode}"
+    fi
+done
+if [ -z "$failed" ]; then echo "init: success"; else echo "init: failure$failed"; fi
+poweroff -f
+"#;
+
+/// Writes the initramfs for `kernel` to `out`.
+pub fn build(
+    kernel: &Kernel,
+    bins: &Binaries,
+    modes: &[&str],
+    filter: &[String],
+    out: &Path,
+) -> Result<()> {
+    let file = fs::File::create(out).with_context(|| format!("create {}", out.display()))?;
+    let mut c = Cpio::new(BufWriter::new(file));
+    let mut dirs: Vec<String> = Vec::new();
+    let mut mkdirs = |c: &mut Cpio<_>, path: &str| -> Result<()> {
+        let mut at = String::new();
+        for part in path
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|p| !p.is_empty())
+        {
+            at.push('/');
+            at.push_str(part);
+            if !dirs.contains(&at) {
+                c.dir(&at)?;
+                dirs.push(at.clone());
+            }
+        }
+        Ok(())
+    };
+    for d in [
+        "/bin",
+        "/sbin",
+        "/usr/bin",
+        "/usr/sbin",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/tmp",
+        "/run",
+        "/var",
+        "/nlmon",
+        "/modules",
+    ] {
+        mkdirs(&mut c, d)?;
+    }
+    // iproute2 keeps namespaces under /var/run/netns.
+    c.symlink("/var/run", "/run")?;
+    c.file("/init", 0o755, INIT.as_bytes())?;
+    c.file("/bin/busybox", 0o755, &read(Path::new("/bin/busybox"))?)?;
+
+    for program in HOST_PROGRAMS {
+        for file in with_libraries(Path::new(program))? {
+            let name = file.to_string_lossy().into_owned();
+            if let Some(parent) = file.parent() {
+                mkdirs(&mut c, &parent.to_string_lossy())?;
+            }
+            c.file(&name, 0o755, &read(&file)?)?;
+        }
+    }
+    c.file("/nlmon/capture", 0o755, &read(&bins.capture_tests)?)?;
+    c.file("/nlmon/nlmon-testgen", 0o755, &read(&bins.testgen)?)?;
+    c.file("/nlmon/nlmon", 0o755, &read(&bins.nlmon)?)?;
+    c.file("/nlmon/modes", 0o644, modes.join(" ").as_bytes())?;
+    c.file("/nlmon/filter", 0o644, filter.join(" ").as_bytes())?;
+
+    let mut order = String::new();
+    for (name, data) in super::kernels::modules(kernel, &MODULES)? {
+        c.file(&format!("/modules/{name}.ko"), 0o644, &data)?;
+        order.push_str(&name);
+        order.push('\n');
+    }
+    c.file("/modules/order", 0o644, order.as_bytes())?;
+    c.finish()?;
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).with_context(|| format!("read {}", path.display()))
+}
+
+/// A dynamically linked program and every library `ldd` says it loads,
+/// including the dynamic loader, by the paths it looks them up at.
+fn with_libraries(program: &Path) -> Result<Vec<PathBuf>> {
+    let out = exec::stdout(Command::new("ldd").arg(program))?;
+    let mut files = vec![program.to_path_buf()];
+    for line in out.lines() {
+        // "libbpf.so.1 => /lib/x86_64-linux-gnu/libbpf.so.1 (0x...)" or
+        // "/lib64/ld-linux-x86-64.so.2 (0x...)"
+        let path = line
+            .split("=>")
+            .last()
+            .and_then(|s| s.split_whitespace().next())
+            .filter(|p| p.starts_with('/'));
+        if let Some(p) = path {
+            files.push(PathBuf::from(p));
+        }
+    }
+    Ok(files)
+}
