@@ -243,7 +243,11 @@ extern "C" fn iov_step(i: u64, ctx: *mut c_void) -> i64 {
         return 1;
     }
     let at = c.iov + i * 16;
-    let iov: Res<[u64; 2]> = if c.kernel != 0 { kread(at, 0) } else { uread(at) };
+    let iov: Res<[u64; 2]> = if c.kernel != 0 {
+        kread(at, 0)
+    } else {
+        uread(at)
+    };
     let Ok([mut base, mut len]) = iov else {
         c.flags = FLAG_COPY_FAILED as u64;
         return 1;

@@ -5,9 +5,13 @@
 //! so the same binary runs in the kernel-matrix VMs.
 
 use std::{
+    collections::HashMap,
     io::Write,
     process::{Child, Command, Stdio},
-    sync::atomic::{AtomicU32, Ordering},
+    sync::{
+        Mutex, MutexGuard, OnceLock,
+        atomic::{AtomicU32, Ordering},
+    },
     time::Duration,
 };
 
@@ -88,6 +92,53 @@ fn capture() -> Capture {
     })
 }
 
+/// The capture shared by the tests that follow their own pids: attaching
+/// is slow under the VMs' emulation (fentry trampolines, kprobe text
+/// patching), and one pid-filtered capture serves them all.
+struct Shared {
+    cap: Capture,
+    /// Drained events not yet claimed, by tgid.
+    by_pid: HashMap<u32, Vec<Event>>,
+}
+
+fn shared() -> MutexGuard<'static, Shared> {
+    static SHARED: OnceLock<Mutex<Shared>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            Mutex::new(Shared {
+                cap: capture(),
+                by_pid: HashMap::new(),
+            })
+        })
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs a gated workload under the shared capture.
+fn traced(program: &str, args: &[&str]) -> (u32, std::process::Output) {
+    gated(
+        |pid| shared().cap.add_pid(pid).expect("add pid"),
+        program,
+        args,
+    )
+}
+
+/// Everything the shared capture saw of `pid`. Records are in the ring
+/// before the syscall returns, so once the process has exited one drain
+/// holds all of them; other tests' events wait in `by_pid`.
+fn events_of(pid: u32) -> Vec<Event> {
+    let mut s = shared();
+    let mut all = Vec::new();
+    s.cap.drain(&mut all);
+    let c = s.cap.counters();
+    assert_eq!(c.lost, 0, "records lost: {c:?}");
+    assert_eq!(s.cap.bad_records, 0);
+    for e in all {
+        s.by_pid.entry(e.process.tgid).or_default().push(e);
+    }
+    s.by_pid.remove(&pid).unwrap_or_default()
+}
+
 fn capture_with(opts: Options) -> Capture {
     let opts = Options {
         attach: attach_mode(),
@@ -102,10 +153,10 @@ fn testgen_path() -> String {
     std::env::var("NLMON_TESTGEN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_nlmon-testgen").into())
 }
 
-/// Starts `cmd` held at a gate (`sh` waiting for a line), adds its pid to
-/// the capture's filter, opens the gate, and waits for it. The process
-/// keeps its pid through `exec`, so nothing it does escapes the filter.
-fn gated(cap: &mut Capture, program: &str, args: &[&str]) -> (u32, std::process::Output) {
+/// Starts `cmd` held at a gate (`sh` waiting for a line), has `follow`
+/// add its pid to a capture's filter, opens the gate, and waits for it. The
+/// process keeps its pid through `exec`, so nothing it does escapes.
+fn gated(follow: impl FnOnce(u32), program: &str, args: &[&str]) -> (u32, std::process::Output) {
     let mut child: Child = Command::new("sh")
         .arg("-c")
         .arg("read _go && exec \"$@\"")
@@ -118,7 +169,7 @@ fn gated(cap: &mut Capture, program: &str, args: &[&str]) -> (u32, std::process:
         .spawn()
         .expect("spawn");
     let pid = child.id();
-    cap.add_pid(pid).expect("add pid");
+    follow(pid);
     child
         .stdin
         .take()
@@ -127,17 +178,6 @@ fn gated(cap: &mut Capture, program: &str, args: &[&str]) -> (u32, std::process:
         .expect("open the gate");
     let out = child.wait_with_output().expect("wait");
     (pid, out)
-}
-
-/// Everything captured for `pid`. Records are in the ring before the
-/// syscall returns, so after the process has exited one drain is complete.
-fn events_of(cap: &mut Capture, pid: u32) -> Vec<Event> {
-    let mut all = Vec::new();
-    cap.drain(&mut all);
-    let c = cap.counters();
-    assert_eq!(c.lost, 0, "records lost: {c:?}");
-    assert_eq!(cap.bad_records, 0);
-    all.into_iter().filter(|e| e.process.tgid == pid).collect()
 }
 
 /// One operation the generator reports.
@@ -156,8 +196,7 @@ fn hex(b: &[u8]) -> String {
 /// Runs a testgen scenario and checks that nlmon captured exactly what it
 /// sent and received, in order, once each, with the right attribution.
 fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
-    let mut cap = capture();
-    let (pid, out) = gated(&mut cap, &testgen_path(), &[scenario, &ns.path()]);
+    let (pid, out) = traced(&testgen_path(), &[scenario, &ns.path()]);
     assert!(
         out.status.success(),
         "testgen {scenario}: {}",
@@ -167,7 +206,7 @@ fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("testgen output"))
         .collect();
-    let evs = events_of(&mut cap, pid);
+    let evs = events_of(pid);
     let got: Vec<String> = evs
         .iter()
         .map(|e| {
@@ -275,16 +314,15 @@ fn overrun_is_an_event() {
 
 /// The requests and replies of one `ip` command.
 fn ip_events(ns: &Netns, args: &[&str]) -> Vec<Event> {
-    let mut cap = capture();
     let mut full = vec!["-n", &ns.name];
     full.extend_from_slice(args);
-    let (pid, out) = gated(&mut cap, ip(), &full);
+    let (pid, out) = traced(ip(), &full);
     assert!(
         out.status.success(),
         "ip {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let evs = events_of(&mut cap, pid);
+    let evs = events_of(pid);
     for e in &evs {
         assert_eq!(e.process.comm, "ip");
         assert_eq!(e.process.tgid, pid);
@@ -471,7 +509,7 @@ fn comm_filter_in_the_kernel() {
         comms: vec!["nlmon-testgen".into()],
         ..Options::default()
     });
-    let (pid, out) = gated(&mut cap, &testgen_path(), &["rw", &ns.path()]);
+    let (pid, out) = gated(|_| {}, &testgen_path(), &["rw", &ns.path()]);
     assert!(out.status.success());
     let mut all = Vec::new();
     cap.drain(&mut all);
@@ -495,9 +533,17 @@ fn family_filter_in_the_kernel() {
         protocols: vec![16],
         ..Options::default()
     });
-    let (route_pid, out) = gated(&mut cap, &testgen_path(), &["rw", &ns.path()]);
+    let (route_pid, out) = gated(
+        |p| cap.add_pid(p).expect("add pid"),
+        &testgen_path(),
+        &["rw", &ns.path()],
+    );
     assert!(out.status.success());
-    let (genl_pid, out) = gated(&mut cap, &testgen_path(), &["genl", &ns.path()]);
+    let (genl_pid, out) = gated(
+        |p| cap.add_pid(p).expect("add pid"),
+        &testgen_path(),
+        &["genl", &ns.path()],
+    );
     assert!(out.status.success());
     let mut all = Vec::new();
     cap.drain(&mut all);
@@ -636,7 +682,6 @@ fn complete_against_the_kernel_tap() {
     run(Command::new(ip()).args(["-n", &ns.name, "link", "add", "nltap0", "type", "nlmon"]));
     run(Command::new(ip()).args(["-n", &ns.name, "link", "set", "nltap0", "up"]));
     let tap = tap_socket(&ns, "nltap0");
-    let mut cap = capture();
     let mut pids = Vec::new();
     let workloads: [(&str, Vec<String>); 6] = [
         (
@@ -665,7 +710,7 @@ fn complete_against_the_kernel_tap() {
     ];
     for (program, args) in &workloads {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (pid, out) = gated(&mut cap, program, &args);
+        let (pid, out) = traced(program, &args);
         assert!(
             out.status.success(),
             "{program} {args:?}: {}",
@@ -673,12 +718,9 @@ fn complete_against_the_kernel_tap() {
         );
         pids.push(pid);
     }
-    let mut all = Vec::new();
-    cap.drain(&mut all);
-    assert_eq!(cap.counters().lost, 0);
-    let mut captured: Vec<(u32, Vec<u8>)> = all
-        .into_iter()
-        .filter(|e| pids.contains(&e.process.tgid))
+    let mut captured: Vec<(u32, Vec<u8>)> = pids
+        .iter()
+        .flat_map(|&pid| events_of(pid))
         .map(|e| (e.socket.protocol, e.data))
         .collect();
     let total = captured.len();
@@ -693,8 +735,8 @@ fn complete_against_the_kernel_tap() {
             None => missing.push(format!("protocol {proto}: {}", hex(bytes))),
         }
     }
-    eprintln!(
-        "tap: {} messages seen, {} captured by nlmon, {} missing",
+    println!(
+        "nlmon-vm: tap: {} messages seen, {} captured by nlmon, {} missing",
         seen.len(),
         total,
         missing.len()
