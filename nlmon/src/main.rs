@@ -15,7 +15,10 @@ use nlmon::{
     print::{TextOptions, write_event},
     protocol,
 };
-use tokio::io::{Interest, unix::AsyncFd};
+use tokio::{
+    io::{Interest, unix::AsyncFd},
+    signal::unix::{SignalKind, signal},
+};
 
 /// See every netlink message on this machine, with the process that sent or
 /// received it.
@@ -128,48 +131,64 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let deadline = cli
         .duration
         .map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s));
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot handle SIGTERM")?;
-    'feed: loop {
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut done = false;
+    while !done {
         tokio::select! {
             guard = ring.readable() => {
                 let mut guard = guard.context("waiting on the ring buffer")?;
                 capture.drain(&mut events);
                 guard.clear_ready();
-                for ev in events.drain(..) {
-                    write_event(&mut out, &ev, text)?;
-                    seen += 1;
-                    if cli.count.is_some_and(|n| seen >= n) {
-                        break 'feed;
-                    }
-                }
-                out.flush()?;
+                done = show(&mut out, &mut events, &mut seen, &cli, text)?;
             }
             _ = tick.tick() => {
                 capture.flush_logs();
                 let now = capture.counters();
                 report_loss(&last, &now);
                 last = now;
-                if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-                    break 'feed;
-                }
+                done = deadline.is_some_and(|d| tokio::time::Instant::now() >= d);
             }
-            _ = tokio::signal::ctrl_c() => break 'feed,
-            _ = sigterm.recv() => break 'feed,
+            _ = sigint.recv() => done = true,
+            _ = sigterm.recv() => done = true,
         }
     }
-    out.flush()?;
+    // What the ring still holds was captured before the end: show it too.
+    if cli.count.is_none_or(|n| seen < n) {
+        capture.drain(&mut events);
+        show(&mut out, &mut events, &mut seen, &cli, text)?;
+    }
     let c = capture.counters();
     report_loss(&last, &c);
     eprintln!(
-        "nlmon: {seen} messages shown, {} records captured, {} lost (ring buffer full), {} \
-         beyond the mmsg limit, {} unparsable",
+        "nlmon: {seen} records shown, {} captured, {} lost (ring buffer full), {} beyond the \
+         mmsg limit, {} unparsable",
         c.records, c.lost, c.mmsg_limit, capture.bad_records
     );
     // Dropping the capture detaches and unloads every program.
     drop(ring);
     drop(capture);
     Ok(())
+}
+
+/// Prints the events (emptying `events`); true once `--count` is reached.
+fn show(
+    out: &mut impl Write,
+    events: &mut Vec<Event>,
+    seen: &mut u64,
+    cli: &Cli,
+    text: TextOptions,
+) -> anyhow::Result<bool> {
+    for ev in events.drain(..) {
+        write_event(out, &ev, text)?;
+        *seen += 1;
+        if cli.count.is_some_and(|n| *seen >= n) {
+            out.flush()?;
+            return Ok(true);
+        }
+    }
+    out.flush()?;
+    Ok(false)
 }
 
 /// Says so on stderr when records were lost since the last report.

@@ -215,3 +215,43 @@ fn closed_pipe_ends_quietly() {
     assert!(status.success(), "{status:?}: {rest}");
     assert!(!rest.to_lowercase().contains("broken pipe"), "{rest}");
 }
+
+#[test]
+fn everything_captured_is_shown_before_exit() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut child, mut err) = start(&["--comm", "nlmon-testgen"]);
+    // Read while it runs: a full pipe would block nlmon.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).expect("stdout");
+        text
+    });
+    let mut generator = Command::new(env!("CARGO_BIN_EXE_nlmon-testgen"))
+        .args(["bench", "500"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("testgen");
+    std::io::Write::write_all(&mut generator.stdin.take().expect("stdin"), b"go\n").expect("go");
+    assert!(generator.wait().expect("wait").success());
+    // At once: the records may still be in the ring buffer.
+    signal(&child, libc::SIGINT);
+    assert!(child.wait().expect("wait").success());
+    let text = reader.join().expect("reader");
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).expect("stderr");
+    let requests = text
+        .lines()
+        .filter(|l| l.contains(" → route RTM_GETLINK"))
+        .count();
+    let replies = text
+        .lines()
+        .filter(|l| l.contains(" ← route RTM_NEWLINK"))
+        .count();
+    assert_eq!((requests, replies), (500, 500), "{rest}");
+    assert!(
+        rest.contains("1000 records shown, 1000 captured, 0 lost"),
+        "{rest}"
+    );
+}

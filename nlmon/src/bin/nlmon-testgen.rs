@@ -439,6 +439,30 @@ fn overrun() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `rounds` RTM_GETLINK round trips for the loopback device; prints the
+/// mean time of one, for overhead measurements.
+fn bench(rounds: u32) -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let mut buf = vec![0u8; 16384];
+    let start = std::time::Instant::now();
+    for i in 0..rounds {
+        let req = getlink(1000 + i, 1, 0);
+        // SAFETY: plain send/recv on our socket.
+        check(
+            unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
+            "send",
+        )?;
+        // SAFETY: as above.
+        check(
+            unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
+            "recv",
+        )?;
+    }
+    let ns = start.elapsed().as_nanos() / u128::from(rounds.max(1));
+    println!(r#"{{"op":"bench","rounds":{rounds},"ns_per_round_trip":{ns}}}"#);
+    Ok(())
+}
+
 fn enter_netns(path: &str) -> anyhow::Result<()> {
     let f = std::fs::File::open(path).with_context(|| format!("open {path}"))?;
     // SAFETY: setns on a namespace file we hold open.
@@ -452,8 +476,8 @@ fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let scenario = args
         .get(1)
-        .context("usage: nlmon-testgen SCENARIO [NETNS_PATH]")?;
-    if let Some(ns) = args.get(2) {
+        .context("usage: nlmon-testgen SCENARIO [NETNS_PATH] | nlmon-testgen bench [ROUNDS]")?;
+    if let Some(ns) = args.get(2).filter(|_| scenario != "bench") {
         enter_netns(ns)?;
     }
     let mut line = String::new();
@@ -468,6 +492,7 @@ fn run() -> anyhow::Result<()> {
         "dump" => dump(),
         "overrun" => overrun(),
         "genl" => genl(),
+        "bench" => bench(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000)),
         other => bail!("unknown scenario {other}"),
     }
 }

@@ -39,6 +39,20 @@ done
 export NLMON_TESTGEN=/nlmon/nlmon-testgen RUST_BACKTRACE=1
 echo "nlmon-vm: kernel $(uname -r)"
 set -o pipefail
+# Mean time of one netlink round trip (RTM_GETLINK of lo), in ns.
+round_trip() {
+    echo go | /nlmon/nlmon-testgen bench 3000 | sed -n 's/.*"ns_per_round_trip":\([0-9]*\).*/\1/p'
+}
+overhead() {
+    before=$(round_trip)
+    /nlmon/nlmon --attach $1 >/dev/null 2>/tmp/nlmon.err &
+    npid=$!
+    for _ in $(seq 300); do grep -q "attached with" /tmp/nlmon.err && break; sleep 0.1; done
+    with=$(round_trip)
+    kill -INT $npid; wait $npid
+    after=$(round_trip)
+    echo "nlmon-vm: overhead $1: round trip ${before}/${after} ns without nlmon, ${with} ns with full capture to /dev/null"
+}
 failed=""
 for mode in $(cat /nlmon/modes); do
     if ! /nlmon/nlmon --attach $mode --duration 0 >/dev/null 2>/tmp/probe; then
@@ -46,6 +60,7 @@ for mode in $(cat /nlmon/modes); do
         continue
     fi
     echo "nlmon-vm: mode $mode: running"
+    overhead $mode
     if NLMON_TEST_ATTACH=$mode /nlmon/capture --include-ignored --show-output --test-threads=2 $(cat /nlmon/filter) 2>&1 | tee /tmp/out; then
         echo "nlmon-vm: mode $mode: passed"
     else
