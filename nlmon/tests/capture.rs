@@ -185,6 +185,7 @@ fn gated(follow: impl FnOnce(u32), program: &str, args: &[&str]) -> (u32, std::p
 struct Op {
     op: String,
     hook: String,
+    protocol: u32,
     portid: u32,
     hex: String,
 }
@@ -211,9 +212,10 @@ fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
         .iter()
         .map(|e| {
             format!(
-                "{:?} {:?} port={} {}",
+                "{:?} {:?} proto={} port={} {}",
                 e.kind,
                 e.direction,
+                e.socket.protocol,
                 e.socket.portid,
                 hex(&e.data)
             )
@@ -227,7 +229,10 @@ fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
                 "recv" => (Kind::Message, Direction::FromKernel),
                 _ => (Kind::Overrun, Direction::FromKernel),
             };
-            format!("{kind:?} {dir:?} port={} {}", o.portid, o.hex)
+            format!(
+                "{kind:?} {dir:?} proto={} port={} {}",
+                o.protocol, o.portid, o.hex
+            )
         })
         .collect();
     assert_eq!(got, want, "captured events differ from what {scenario} did");
@@ -237,8 +242,6 @@ fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
     );
     for (e, o) in evs.iter().zip(&ops) {
         assert_eq!(e.process.comm, "nlmon-testgen");
-        let protocol = if scenario == "genl" { 16 } else { 0 };
-        assert_eq!(e.socket.protocol, protocol, "netlink protocol");
         assert_eq!(e.socket.netns, ns.inode(), "network namespace");
         assert!(!e.truncation.any(), "{e:?}");
         if !kernel_mode {
@@ -503,6 +506,15 @@ fn generic_netlink_dump() {
 }
 
 #[test]
+fn sock_diag_xfrm_and_netfilter() {
+    let ns = Netns::new();
+    let evs = testgen("families", &ns);
+    let mut protocols: Vec<u32> = evs.iter().map(|e| e.socket.protocol).collect();
+    protocols.dedup();
+    assert_eq!(protocols, [4, 6, 12]);
+}
+
+#[test]
 fn comm_filter_in_the_kernel() {
     let ns = Netns::new();
     let mut cap = capture_with(Options {
@@ -683,7 +695,7 @@ fn complete_against_the_kernel_tap() {
     run(Command::new(ip()).args(["-n", &ns.name, "link", "set", "nltap0", "up"]));
     let tap = tap_socket(&ns, "nltap0");
     let mut pids = Vec::new();
-    let workloads: [(&str, Vec<String>); 6] = [
+    let workloads: [(&str, Vec<String>); 7] = [
         (
             ip(),
             [
@@ -707,6 +719,7 @@ fn complete_against_the_kernel_tap() {
         (&testgen_path(), vec!["iov".into(), ns.path()]),
         (&testgen_path(), vec!["mmsg".into(), ns.path()]),
         (&testgen_path(), vec!["genl".into(), ns.path()]),
+        (&testgen_path(), vec!["families".into(), ns.path()]),
     ];
     for (program, args) in &workloads {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -725,7 +738,10 @@ fn complete_against_the_kernel_tap() {
         .collect();
     let total = captured.len();
     let seen = tap_packets(&tap);
-    assert!(!seen.is_empty(), "the tap saw nothing");
+    let mut families: Vec<u32> = seen.iter().map(|(p, _)| *p).collect();
+    families.sort_unstable();
+    families.dedup();
+    assert_eq!(families, [0, 4, 6, 12, 16], "families the tap saw");
     let mut missing = Vec::new();
     for (proto, bytes) in &seen {
         match captured.iter().position(|(p, b)| p == proto && b == bytes) {

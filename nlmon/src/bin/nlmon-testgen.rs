@@ -25,12 +25,23 @@ const NLM_F_ACK: u16 = 4;
 const NLM_F_CREATE: u16 = 0x400;
 const NLM_F_EXCL: u16 = 0x200;
 const NLM_F_DUMP: u16 = 0x300;
+const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
+const NETLINK_SOCK_DIAG: i32 = 4;
+const NETLINK_XFRM: i32 = 6;
+const NETLINK_NETFILTER: i32 = 12;
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const XFRM_MSG_GETSA: u16 = 0x12;
+/// NFNL_SUBSYS_NFTABLES (10) << 8 | NFT_MSG_GETTABLE (1).
+const NFT_GETTABLE: u16 = 10 << 8 | 1;
 const IFLA_EXT_MASK: u16 = 29;
 const IFA_LOCAL: u16 = 2;
 const RTMGRP_IPV4_IFADDR: u32 = 0x10;
 
-struct Sock(std::os::fd::OwnedFd);
+struct Sock {
+    fd: std::os::fd::OwnedFd,
+    protocol: i32,
+}
 
 impl Sock {
     fn open(groups: u32) -> anyhow::Result<Self> {
@@ -48,7 +59,10 @@ impl Sock {
             if fd < 0 {
                 return Err(std::io::Error::last_os_error()).context("socket(AF_NETLINK)");
             }
-            let sock = Self(std::os::fd::FromRawFd::from_raw_fd(fd));
+            let sock = Self {
+                fd: std::os::fd::FromRawFd::from_raw_fd(fd),
+                protocol,
+            };
             let mut sa: libc::sockaddr_nl = mem::zeroed();
             sa.nl_family = libc::AF_NETLINK as u16;
             sa.nl_groups = groups;
@@ -60,7 +74,7 @@ impl Sock {
     }
 
     fn fd(&self) -> i32 {
-        self.0.as_raw_fd()
+        self.fd.as_raw_fd()
     }
 
     fn portid(&self) -> u32 {
@@ -125,9 +139,13 @@ fn addr_msg(ty: u16, seq: u32, n: u16) -> Vec<u8> {
     nlmsg(ty, NLM_F_REQUEST | NLM_F_ACK | flags, seq, &body)
 }
 
-fn report(op: &str, hook: &str, portid: u32, bytes: &[u8]) {
+fn report(op: &str, hook: &str, s: &Sock, bytes: &[u8]) {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    println!(r#"{{"op":"{op}","hook":"{hook}","portid":{portid},"hex":"{hex}"}}"#);
+    println!(
+        r#"{{"op":"{op}","hook":"{hook}","protocol":{},"portid":{},"hex":"{hex}"}}"#,
+        s.protocol,
+        s.portid()
+    );
 }
 
 fn check(r: isize, what: &str) -> anyhow::Result<usize> {
@@ -167,7 +185,7 @@ fn iov() -> anyhow::Result<()> {
     let m = msghdr(&mut dst, &mut iovs);
     // SAFETY: m points at live buffers.
     check(unsafe { libc::sendmsg(s.fd(), &m, 0) }, "sendmsg")?;
-    report("send", "sendmsg", s.portid(), &getlink(1, 1, 0));
+    report("send", "sendmsg", &s, &getlink(1, 1, 0));
 
     let mut empty: [libc::iovec; 0] = [];
     let mut src = kernel();
@@ -199,7 +217,7 @@ fn iov() -> anyhow::Result<()> {
     let mut got = head.clone();
     got.extend_from_slice(&tail);
     got.truncate(n);
-    report("recv", "recvmsg", s.portid(), &got);
+    report("recv", "recvmsg", &s, &got);
 
     let req = getlink(2, 99999, NLM_F_ACK);
     // SAFETY: as above.
@@ -216,7 +234,7 @@ fn iov() -> anyhow::Result<()> {
         },
         "sendto",
     )?;
-    report("send", "sendto", s.portid(), &req);
+    report("send", "sendto", &s, &req);
     let mut buf = vec![0u8; 8192];
     let mut alen = size_of_val(&src) as u32;
     // SAFETY: as above.
@@ -233,7 +251,7 @@ fn iov() -> anyhow::Result<()> {
         },
         "recvfrom",
     )?;
-    report("recv", "recvfrom", s.portid(), &buf[..n]);
+    report("recv", "recvfrom", &s, &buf[..n]);
     Ok(())
 }
 
@@ -259,7 +277,7 @@ fn mmsg() -> anyhow::Result<()> {
         bail!("sendmmsg sent {sent} of 3");
     }
     for r in &reqs {
-        report("send", "sendmmsg", s.portid(), r);
+        report("send", "sendmmsg", &s, r);
     }
     let mut bufs: Vec<Vec<u8>> = (0..3).map(|_| vec![0u8; 16384]).collect();
     let mut srcs = [kernel(), kernel(), kernel()];
@@ -278,7 +296,7 @@ fn mmsg() -> anyhow::Result<()> {
         "recvmmsg",
     )?;
     for (h, b) in hdrs.iter().zip(&bufs).take(got) {
-        report("recv", "recvmmsg", s.portid(), &b[..h.msg_len as usize]);
+        report("recv", "recvmmsg", &s, &b[..h.msg_len as usize]);
     }
     Ok(())
 }
@@ -292,33 +310,26 @@ fn rw() -> anyhow::Result<()> {
         unsafe { libc::write(s.fd(), req.as_ptr().cast(), req.len()) },
         "write",
     )?;
-    report("send", "write", s.portid(), &req);
+    report("send", "write", &s, &req);
     let mut buf = vec![0u8; 16384];
     // SAFETY: as above.
     let n = check(
         unsafe { libc::read(s.fd(), buf.as_mut_ptr().cast(), buf.len()) },
         "read",
     )?;
-    report("recv", "read", s.portid(), &buf[..n]);
+    report("recv", "read", &s, &buf[..n]);
     Ok(())
 }
 
-/// An address dump read with recvfrom into 32 KiB buffers until
-/// NLMSG_DONE; fails unless it carried at least 20 KiB.
-fn dump() -> anyhow::Result<()> {
-    let s = Sock::open(0)?;
-    let req = nlmsg(
-        RTM_GETADDR,
-        NLM_F_REQUEST | NLM_F_DUMP,
-        30,
-        &[2, 0, 0, 0, 0, 0, 0, 0],
-    );
-    // SAFETY: as above.
+/// Sends `req` and reads the answer with recvfrom into 32 KiB buffers until
+/// NLMSG_DONE or NLMSG_ERROR; returns the bytes received.
+fn exchange(s: &Sock, req: &[u8]) -> anyhow::Result<usize> {
+    // SAFETY: plain send/recvfrom on our socket into live buffers.
     check(
         unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
         "send",
     )?;
-    report("send", "sendto", s.portid(), &req);
+    report("send", "sendto", s, req);
     let mut total = 0;
     let mut buf = vec![0u8; 32768];
     loop {
@@ -336,23 +347,35 @@ fn dump() -> anyhow::Result<()> {
             },
             "recvfrom",
         )?;
-        report("recv", "recvfrom", s.portid(), &buf[..n]);
+        report("recv", "recvfrom", s, &buf[..n]);
         total += n;
-        let done = nlmon_common::nlmsg::frames(&buf[..n]).any(
-            |f| matches!(f, nlmon_common::nlmsg::Frame::Msg { hdr, .. } if hdr.ty == NLMSG_DONE),
-        );
-        if done {
-            break;
+        let last = nlmon_common::nlmsg::frames(&buf[..n]).any(|f| {
+            matches!(f, nlmon_common::nlmsg::Frame::Msg { hdr, .. }
+                if hdr.ty == NLMSG_DONE || hdr.ty == NLMSG_ERROR)
+        });
+        if last {
+            return Ok(total);
         }
     }
+}
+
+/// An address dump; fails unless it carried at least 20 KiB.
+fn dump() -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let req = nlmsg(
+        RTM_GETADDR,
+        NLM_F_REQUEST | NLM_F_DUMP,
+        30,
+        &[2, 0, 0, 0, 0, 0, 0, 0],
+    );
+    let total = exchange(&s, &req)?;
     if total < 20480 {
         bail!("the dump carried only {total} bytes");
     }
     Ok(())
 }
 
-/// A generic netlink CTRL_CMD_GETFAMILY dump (every family), read with
-/// recv until NLMSG_DONE.
+/// A generic netlink CTRL_CMD_GETFAMILY dump (every family).
 fn genl() -> anyhow::Result<()> {
     let s = Sock::open_proto(NETLINK_GENERIC, 0)?;
     let req = nlmsg(
@@ -361,27 +384,34 @@ fn genl() -> anyhow::Result<()> {
         40,
         &[CTRL_CMD_GETFAMILY, 1, 0, 0],
     );
-    // SAFETY: plain send/recv on our socket.
-    check(
-        unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
-        "send",
+    exchange(&s, &req)?;
+    Ok(())
+}
+
+/// One dump in each of sock_diag (TCP sockets), xfrm (SAs) and netfilter
+/// (nftables tables): the other families the kernel's nlmon tap covers.
+/// An error answer (no nf_tables module, say) is an exchange too.
+fn families() -> anyhow::Result<()> {
+    // struct inet_diag_req_v2: family, protocol, ext, pad, states, then a
+    // 48-byte inet_diag_sockid.
+    let mut diag = vec![libc::AF_INET as u8, libc::IPPROTO_TCP as u8, 0, 0];
+    diag.extend_from_slice(&u32::MAX.to_ne_bytes());
+    diag.extend_from_slice(&[0u8; 48]);
+    exchange(
+        &Sock::open_proto(NETLINK_SOCK_DIAG, 0)?,
+        &nlmsg(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 50, &diag),
     )?;
-    report("send", "sendto", s.portid(), &req);
-    let mut buf = vec![0u8; 32768];
-    loop {
-        // SAFETY: as above.
-        let n = check(
-            unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
-            "recv",
-        )?;
-        report("recv", "recvfrom", s.portid(), &buf[..n]);
-        let done = nlmon_common::nlmsg::frames(&buf[..n]).any(
-            |f| matches!(f, nlmon_common::nlmsg::Frame::Msg { hdr, .. } if hdr.ty == NLMSG_DONE),
-        );
-        if done {
-            return Ok(());
-        }
-    }
+    // struct xfrm_usersa_id (24 bytes), ignored by the dump.
+    exchange(
+        &Sock::open_proto(NETLINK_XFRM, 0)?,
+        &nlmsg(XFRM_MSG_GETSA, NLM_F_REQUEST | NLM_F_DUMP, 51, &[0u8; 24]),
+    )?;
+    // struct nfgenmsg: family, version, res_id.
+    exchange(
+        &Sock::open_proto(NETLINK_NETFILTER, 0)?,
+        &nlmsg(NFT_GETTABLE, NLM_F_REQUEST | NLM_F_DUMP, 52, &[0, 0, 0, 0]),
+    )?;
+    Ok(())
 }
 
 /// A listener with the smallest receive buffer, subscribed to address
@@ -410,13 +440,13 @@ fn overrun() -> anyhow::Result<()> {
                 unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
                 "send",
             )?;
-            report("send", "sendto", s.portid(), &req);
+            report("send", "sendto", &s, &req);
             // SAFETY: as above.
             let n = check(
                 unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
                 "recv",
             )?;
-            report("recv", "recvfrom", s.portid(), &buf[..n]);
+            report("recv", "recvfrom", &s, &buf[..n]);
         }
     }
     // SAFETY: as above.
@@ -432,10 +462,7 @@ fn overrun() -> anyhow::Result<()> {
     if r >= 0 || err.raw_os_error() != Some(libc::ENOBUFS) {
         bail!("expected ENOBUFS on the listener, got {r} ({err})");
     }
-    println!(
-        r#"{{"op":"overrun","hook":"recvfrom","portid":{},"hex":""}}"#,
-        listener.portid()
-    );
+    report("overrun", "recvfrom", &listener, &[]);
     Ok(())
 }
 
@@ -492,6 +519,7 @@ fn run() -> anyhow::Result<()> {
         "dump" => dump(),
         "overrun" => overrun(),
         "genl" => genl(),
+        "families" => families(),
         "bench" => bench(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000)),
         other => bail!("unknown scenario {other}"),
     }
