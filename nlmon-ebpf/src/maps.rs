@@ -3,6 +3,7 @@
 use core::intrinsics::{AtomicOrdering, atomic_xadd};
 
 use aya_ebpf::{
+    helpers::bpf_get_current_pid_tgid,
     macros::map,
     maps::{Array, HashMap, LruHashMap, PerCpuArray, ProgramArray, RingBuf},
 };
@@ -119,6 +120,24 @@ pub struct Pending {
 /// call cannot leak an entry.
 #[map]
 pub static PENDING: LruHashMap<u64, Pending> = LruHashMap::with_max_entries(16384, 0);
+
+/// Remembers this thread's call from its entry to its exit.
+#[inline(always)]
+pub fn remember(p: Pending) -> Result<(), i64> {
+    PENDING
+        .insert(bpf_get_current_pid_tgid(), p, 0)
+        .map_err(|e| e as i64)
+}
+
+/// This thread's call remembered at entry, removed from the table.
+#[inline(always)]
+pub fn take() -> Option<Pending> {
+    let id = bpf_get_current_pid_tgid();
+    // SAFETY: copied out before the entry is removed.
+    let p = unsafe { PENDING.get(id) }.copied()?;
+    let _ = PENDING.remove(id);
+    Some(p)
+}
 
 #[inline(always)]
 pub fn count(counter: u32, n: u64) {

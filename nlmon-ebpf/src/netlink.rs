@@ -9,7 +9,6 @@
 //! The entry remembers the message's `iov_iter` (the kernel advances it while
 //! copying); the return captures what the call really moved.
 
-use aya_ebpf::helpers::bpf_get_current_pid_tgid;
 use nlmon_common::{
     AF_NETLINK, DIR_RECV, DIR_SEND, ENOBUFS, FLAG_ITER_UNSUPPORTED, FLAG_PEER_KNOWN,
     FLAG_RECV_TRUNC, FLAG_SEND_FAILED, HOOK_NETLINK_RECVMSG, KIND_MESSAGE, KIND_OVERRUN, MSG_PEEK,
@@ -22,7 +21,7 @@ use crate::{
         protocol_wanted,
     },
     kmem::{Res, kread},
-    maps::{PENDING, Pending},
+    maps::{Pending, remember, take},
     off, sock,
 };
 
@@ -80,9 +79,7 @@ pub fn enter(hook: u8, sock: u64, msg: u64, len: u64, flags: u64) -> Res<()> {
         hook,
         _pad: [0; 3],
     };
-    PENDING
-        .insert(bpf_get_current_pid_tgid(), pending, 0)
-        .map_err(|e| e as i64)
+    remember(pending)
 }
 
 /// A kernel `struct sockaddr_nl`: (portid, groups) if it is one.
@@ -95,12 +92,9 @@ fn kernel_sockaddr_nl(addr: u64) -> Option<(u32, u32)> {
 /// Return of either function.
 #[inline(always)]
 pub fn exit(r: i64) -> Res<()> {
-    let id = bpf_get_current_pid_tgid();
-    // SAFETY: copied out before the entry is removed.
-    let Some(p) = unsafe { PENDING.get(id) }.copied() else {
+    let Some(p) = take() else {
         return Ok(());
     };
-    let _ = PENDING.remove(id);
     let s = sock::info(p.sock)?;
     let (msg, len, call_flags) = (p.args[0], p.args[1], p.args[2] as u32);
     let recv = p.hook == HOOK_NETLINK_RECVMSG;

@@ -5,7 +5,7 @@
 //! really moved, which only the return value tells. The user's buffers and
 //! `msghdr` (UAPI layouts, stable) are read directly.
 
-use aya_ebpf::{helpers::bpf_get_current_pid_tgid, programs::TracePointContext};
+use aya_ebpf::programs::TracePointContext;
 use nlmon_common::{
     COUNTER_MMSG_LIMIT, DIR_RECV, DIR_SEND, ENOBUFS, FLAG_PEER_KNOWN, FLAG_SEND_FAILED, HOOK_READ,
     HOOK_RECVFROM, HOOK_RECVMMSG, HOOK_RECVMSG, HOOK_SENDMMSG, HOOK_SENDMSG, HOOK_SENDTO,
@@ -17,7 +17,7 @@ use crate::{
         Msg, SRC_BUF, SRC_IOV_USER, Source, emit, emit_empty, process_wanted, protocol_wanted,
     },
     kmem::{Res, uread},
-    maps::{MMSG_STATE, MmsgState, PENDING, Pending, TAIL_CALLS, TAIL_MMSG_STEP, count},
+    maps::{MMSG_STATE, MmsgState, Pending, TAIL_CALLS, TAIL_MMSG_STEP, count, remember, take},
     off,
     sock::{self, SockInfo},
 };
@@ -68,19 +68,7 @@ pub fn enter(ctx: &TracePointContext, hook: u8) -> Res<()> {
         hook,
         _pad: [0; 3],
     };
-    PENDING
-        .insert(bpf_get_current_pid_tgid(), pending, 0)
-        .map_err(|e| e as i64)
-}
-
-/// The call remembered at entry, removed from the table.
-#[inline(always)]
-fn take() -> Option<Pending> {
-    let id = bpf_get_current_pid_tgid();
-    // SAFETY: copied out before the entry is removed.
-    let p = unsafe { PENDING.get(id) }.copied()?;
-    let _ = PENDING.remove(id);
-    Some(p)
+    remember(pending)
 }
 
 /// A `struct sockaddr_nl` in user memory: (portid, groups) if it is one.
