@@ -21,9 +21,10 @@ pub const MAX_SNAPLEN: u32 = 65536;
 /// Default snapshot length: a whole netlink dump skb (the kernel caps those at
 /// 32 KiB in `netlink_dump`).
 pub const DEFAULT_SNAPLEN: u32 = 32768;
-/// iovec segments copied per message; a message with more is marked
-/// [`FLAG_IOV_LIMIT`].
-pub const MAX_IOVECS: u32 = 16;
+/// iovec segments copied per message: the kernel's own limit (`UIO_MAXIOV`),
+/// so every segment is copied. (`bpf_loop` stops at the last one; a message
+/// that somehow had more would be marked [`FLAG_IOV_LIMIT`].)
+pub const MAX_IOVECS: u32 = 1024;
 /// Messages captured per `sendmmsg`/`recvmmsg` call; the rest are counted in
 /// [`COUNTER_MMSG_LIMIT`].
 pub const MAX_MMSG: u32 = 32;

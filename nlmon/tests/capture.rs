@@ -272,6 +272,13 @@ fn sendmsg_with_three_iovecs_and_peeks() {
 }
 
 #[test]
+fn one_iovec_per_byte() {
+    let ns = Netns::new();
+    let evs = testgen("manyiov", &ns);
+    assert!(evs[1].data.len() > 64 * 10, "the reply spans many iovecs");
+}
+
+#[test]
 fn sendmmsg_and_recvmmsg() {
     let ns = Netns::new();
     let evs = testgen("mmsg", &ns);

@@ -255,6 +255,27 @@ fn iov() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A request sent as one iovec per byte (40 of them), and its reply read
+/// into 64-byte iovecs.
+fn many_iovecs() -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let mut req = getlink(5, 1, 0);
+    let mut iovs: Vec<libc::iovec> = req.chunks_mut(1).map(iovec).collect();
+    let mut dst = kernel();
+    let m = msghdr(&mut dst, &mut iovs);
+    // SAFETY: m points at live buffers.
+    check(unsafe { libc::sendmsg(s.fd(), &m, 0) }, "sendmsg")?;
+    report("send", "sendmsg", &s, &getlink(5, 1, 0));
+    let mut buf = vec![0u8; 64 * 256];
+    let mut iovs: Vec<libc::iovec> = buf.chunks_mut(64).map(iovec).collect();
+    let mut src = kernel();
+    let mut m = msghdr(&mut src, &mut iovs);
+    // SAFETY: as above.
+    let n = check(unsafe { libc::recvmsg(s.fd(), &mut m, 0) }, "recvmsg")?;
+    report("recv", "recvmsg", &s, &buf[..n]);
+    Ok(())
+}
+
 /// sendmmsg of three requests, recvmmsg of their three replies.
 fn mmsg() -> anyhow::Result<()> {
     let s = Sock::open(0)?;
@@ -515,6 +536,7 @@ fn run() -> anyhow::Result<()> {
     match scenario.as_str() {
         "iov" => iov(),
         "mmsg" => mmsg(),
+        "manyiov" => many_iovecs(),
         "rw" => rw(),
         "dump" => dump(),
         "overrun" => overrun(),
