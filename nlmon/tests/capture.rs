@@ -770,3 +770,29 @@ fn complete_against_the_kernel_tap() {
         missing.join("\n")
     );
 }
+
+/// With a ring buffer too small for a burst, the records that did not fit
+/// are counted exactly: captured + lost = what the process did.
+#[test]
+fn ring_buffer_overflow_is_counted_exactly() {
+    let mut cap = capture_with(Options {
+        pid_filter: true,
+        ring_size: 4096,
+        ..Options::default()
+    });
+    let (pid, out) = gated(
+        |p| cap.add_pid(p).expect("add pid"),
+        &testgen_path(),
+        &["bench", "300"],
+    );
+    assert!(out.status.success());
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    let c = cap.counters();
+    assert!(c.lost > 0, "a 4 KiB ring held 600 records? {c:?}");
+    assert_eq!(c.records + c.lost, 600, "{c:?}");
+    assert_eq!(
+        all.iter().filter(|e| e.process.tgid == pid).count() as u64,
+        c.records
+    );
+}
