@@ -117,13 +117,18 @@ fn recv_peer(m: &mut Msg, addr: u64) {
     }
 }
 
-/// An `ENOBUFS` receive: the socket lost messages.
+/// A receive that returned `r <= 0`: no message. `ENOBUFS` means the
+/// socket lost messages, an overrun worth a record; anything else (EAGAIN,
+/// EINTR, a zero-length read) is nothing.
 #[inline(always)]
-fn overrun(p: &Pending, s: &SockInfo) -> Res<()> {
+fn no_message(p: &Pending, r: i64) -> Res<()> {
+    if -r != ENOBUFS as i64 {
+        return Ok(());
+    }
     let mut m = msg(p, DIR_RECV, 0, 0, 0);
     m.kind = KIND_OVERRUN;
     m.err = ENOBUFS;
-    emit_empty(&m, s)
+    emit_empty(&m, &sock::info(p.sock)?)
 }
 
 /// `sendto`/`write`/`recvfrom`/`read`: one buffer.
@@ -166,15 +171,8 @@ pub fn exit_buf(ctx: &TracePointContext) -> Res<()> {
             if flags as u32 & MSG_PEEK != 0 {
                 return Ok(());
             }
-            if r < 0 {
-                return if -r == ENOBUFS as i64 {
-                    overrun(&p, &s)
-                } else {
-                    Ok(())
-                };
-            }
-            if r == 0 {
-                return Ok(());
+            if r <= 0 {
+                return no_message(&p, r);
             }
             let mut m = msg(&p, DIR_RECV, r as u32, size, flags as u32);
             recv_peer(&mut m, addr);
@@ -238,12 +236,8 @@ pub fn exit_msg(ctx: &TracePointContext) -> Res<()> {
     if recv && p.args[1] as u32 & MSG_PEEK != 0 {
         return Ok(());
     }
-    if r < 0 && recv {
-        return if -r == ENOBUFS as i64 {
-            overrun(&p, &s)
-        } else {
-            Ok(())
-        };
+    if recv && r <= 0 {
+        return no_message(&p, r);
     }
     if r == 0 {
         return Ok(());
@@ -265,16 +259,8 @@ pub fn exit_mmsg(ctx: &TracePointContext) -> Res<()> {
     if recv && p.args[1] as u32 & MSG_PEEK != 0 {
         return Ok(());
     }
-    if r < 0 {
-        let s = sock::info(p.sock)?;
-        return if recv && -r == ENOBUFS as i64 {
-            overrun(&p, &s)
-        } else {
-            Ok(())
-        };
-    }
-    if r == 0 {
-        return Ok(());
+    if r <= 0 {
+        return if recv { no_message(&p, r) } else { Ok(()) };
     }
     let state = MMSG_STATE.get_ptr_mut(0).ok_or(-1i64)?;
     // SAFETY: this CPU's slot; the chain of tail calls runs without
