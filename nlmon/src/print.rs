@@ -70,10 +70,7 @@ pub fn write_event(w: &mut impl Write, ev: &Event, opts: TextOptions) -> io::Res
         }
     }
     if let Some(e) = ev.errno {
-        tail.push_str(&format!(
-            " FAILED errno={e} ({})",
-            io::Error::from_raw_os_error(e)
-        ));
+        tail.push_str(&format!(" FAILED errno={e} ({})", errno_text(e)));
     }
     let t = &ev.truncation;
     if t.any() {
@@ -145,6 +142,15 @@ pub fn write_event(w: &mut impl Write, ev: &Event, opts: TextOptions) -> io::Res
     Ok(())
 }
 
+/// The C library's text for an errno, without std's " (os error N)".
+pub fn errno_text(errno: i32) -> String {
+    let text = io::Error::from_raw_os_error(errno).to_string();
+    match text.rfind(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 /// The errno of an `NLMSG_ERROR` (0 is an ack).
 fn error_text(hdr: &NlMsgHdr, payload: &[u8]) -> String {
     if hdr.ty != NLMSG_ERROR || payload.len() < 4 {
@@ -154,7 +160,7 @@ fn error_text(hdr: &NlMsgHdr, payload: &[u8]) -> String {
     if e == 0 {
         " ack".into()
     } else {
-        format!(" error={e} ({})", io::Error::from_raw_os_error(-e))
+        format!(" error={e} ({})", errno_text(-e))
     }
 }
 
@@ -331,6 +337,12 @@ mod tests {
         assert_eq!(flag_names(16, &hdr(20, 0x301)), "req,root,match");
         assert_eq!(flag_names(16, &hdr(20, 0x1001)), "req,0x1000");
         assert_eq!(flag_names(0, &hdr(3, 0)), "-");
+    }
+
+    #[test]
+    fn errno_texts() {
+        assert_eq!(errno_text(19), "No such device");
+        assert_eq!(errno_text(105), "No buffer space available");
     }
 
     #[test]
