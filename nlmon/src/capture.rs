@@ -14,7 +14,7 @@ use nlmon_common::{
 
 use crate::{
     btf::{Btf, BtfError},
-    event::{Clock, Event},
+    event::Event,
     layout, privileges,
     tracefs::{self, TracefsError},
 };
@@ -148,7 +148,6 @@ pub struct Capture {
     logger: Option<aya_log::EbpfLogger<&'static dyn log::Log>>,
     pids: HashMap<MapData, u32, u8>,
     counters: PerCpuArray<MapData, u64>,
-    clock: Clock,
     mode: AttachMode,
     refused: Vec<Refusal>,
     /// Records that did not parse (a version skew or a bug, never silent).
@@ -236,7 +235,6 @@ impl Capture {
             logger,
             pids,
             counters,
-            clock: Clock::new(),
             mode,
             refused,
             bad_records: 0,
@@ -276,7 +274,7 @@ impl Capture {
         self.flush_logs();
         let before = out.len();
         while let Some(item) = self.ring.next() {
-            match Event::from_record(&item, &self.clock) {
+            match Event::try_from(&item[..]) {
                 Ok(ev) => out.push(ev),
                 Err(e) => {
                     self.bad_records += 1;

@@ -199,6 +199,13 @@ impl Clock {
     pub fn wall(&self, mono_ns: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + self.offset + Duration::from_nanos(mono_ns)
     }
+
+    /// The clock sampled once per process, so that every event of a run
+    /// converts its time the same way.
+    pub fn process() -> &'static Clock {
+        static CLOCK: std::sync::OnceLock<Clock> = std::sync::OnceLock::new();
+        CLOCK.get_or_init(Clock::new)
+    }
 }
 
 impl Default for Clock {
@@ -229,6 +236,15 @@ pub fn header(record: &[u8]) -> Result<RecordHeader, RecordError> {
         std::ptr::copy_nonoverlapping(record.as_ptr(), (&raw mut hdr).cast::<u8>(), HEADER_LEN);
     }
     Ok(hdr)
+}
+
+impl TryFrom<&[u8]> for Event {
+    type Error = RecordError;
+
+    /// A ring buffer record, its time converted with [`Clock::process`].
+    fn try_from(record: &[u8]) -> Result<Self, RecordError> {
+        Self::from_record(record, Clock::process())
+    }
 }
 
 impl Event {
@@ -455,6 +471,14 @@ mod tests {
             bad(RecordHeader { hook: 0, ..base() }),
             Err(RecordError::Hook { hook: 0 })
         );
+    }
+
+    #[test]
+    fn try_from_uses_the_process_clock() {
+        let r = record(&base(), b"abcd");
+        let ev = Event::try_from(&r[..]).unwrap();
+        assert_eq!(ev.time, Clock::process().wall(base().ts_ns));
+        assert_eq!(Event::try_from(&r[..3]), Err(RecordError::Short { len: 3 }));
     }
 
     #[test]
