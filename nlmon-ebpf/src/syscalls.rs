@@ -60,6 +60,16 @@ pub fn enter(ctx: &TracePointContext, hook: u8) -> Res<()> {
         args[i] = arg(ctx, i as u32 + 1)?;
         i += 1;
     }
+    // A MSG_PEEK read (iproute2 and libnl peek before every read) is not a
+    // message: it is dropped here, before anything is remembered.
+    let flags = match hook {
+        HOOK_RECVFROM | HOOK_RECVMMSG => args[2],
+        HOOK_RECVMSG => args[1],
+        _ => 0,
+    };
+    if flags as u32 & MSG_PEEK != 0 {
+        return Ok(());
+    }
     let pending = Pending {
         sock,
         args,
@@ -168,9 +178,6 @@ pub fn exit_buf(ctx: &TracePointContext) -> Res<()> {
             } else {
                 (0, 0)
             };
-            if flags as u32 & MSG_PEEK != 0 {
-                return Ok(());
-            }
             if r <= 0 {
                 return no_message(&p, r);
             }
@@ -233,9 +240,6 @@ pub fn exit_msg(ctx: &TracePointContext) -> Res<()> {
     let r = ret(ctx)?;
     let s = sock::info(p.sock)?;
     let recv = p.hook == HOOK_RECVMSG;
-    if recv && p.args[1] as u32 & MSG_PEEK != 0 {
-        return Ok(());
-    }
     if recv && r <= 0 {
         return no_message(&p, r);
     }
@@ -256,9 +260,6 @@ pub fn exit_mmsg(ctx: &TracePointContext) -> Res<()> {
     let recv = p.hook == HOOK_RECVMMSG;
     // The flags are the third argument of both.
     p.args[1] = p.args[2];
-    if recv && p.args[1] as u32 & MSG_PEEK != 0 {
-        return Ok(());
-    }
     if r <= 0 {
         return if recv { no_message(&p, r) } else { Ok(()) };
     }
