@@ -8,10 +8,7 @@ use std::{
     collections::HashMap,
     io::Write,
     process::{Child, Command, Stdio},
-    sync::{
-        Mutex, MutexGuard, OnceLock,
-        atomic::{AtomicU32, Ordering},
-    },
+    sync::{Mutex, MutexGuard, OnceLock},
     time::Duration,
 };
 
@@ -21,59 +18,8 @@ use nlmon::{
 };
 use nlmon_common::nlmsg::{Frame, frames};
 
-/// A network namespace for one test, removed on drop.
-struct Netns {
-    name: String,
-}
-
-impl Netns {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "nlmon-t{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        run(Command::new(ip()).args(["netns", "add", &name]));
-        run(Command::new(ip()).args(["-n", &name, "link", "set", "lo", "up"]));
-        Self { name }
-    }
-
-    fn path(&self) -> String {
-        format!("/run/netns/{}", self.name)
-    }
-
-    /// Inode of the namespace, as records carry it.
-    fn inode(&self) -> u32 {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(self.path()).expect("stat netns").ino() as u32
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new(ip())
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
-/// iproute2's `ip` (not busybox's applet), by full path where it is.
-fn ip() -> &'static str {
-    ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("ip")
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod common;
+use common::{Netns, ip, run};
 
 fn attach_mode() -> AttachMode {
     match std::env::var("NLMON_TEST_ATTACH").as_deref() {

@@ -9,6 +9,9 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod common;
+use common::{Netns, ip};
+
 /// One nlmon at a time: the detach test counts loaded programs.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -18,34 +21,6 @@ fn nlmon() -> Command {
         c.args(["--attach", &mode]);
     }
     c
-}
-
-fn ip() -> &'static str {
-    ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("ip")
-}
-
-/// A network namespace for one test, removed on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Self {
-        let name = format!("nlmon-cli-{tag}-{}", std::process::id());
-        let ok = Command::new(ip())
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add");
-        assert!(ok.success());
-        Self(name)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new(ip()).args(["netns", "del", &self.0]).status();
-    }
 }
 
 /// Starts nlmon and waits until it says it is attached.
@@ -109,10 +84,10 @@ fn loaded() -> Vec<u32> {
 #[test]
 fn text_feed_of_ip_commands() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let ns = Netns::new("feed");
+    let ns = Netns::new();
     let (mut child, _err) = start(&["--comm", "ip", "-x"]);
     let out = Command::new(ip())
-        .args(["-n", &ns.0, "link", "show", "lo"])
+        .args(["-n", &ns.name, "link", "show", "lo"])
         .output()
         .expect("ip");
     assert!(out.status.success());
@@ -201,12 +176,12 @@ fn unknown_family_lists_the_known_ones() {
 #[test]
 fn closed_pipe_ends_quietly() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let ns = Netns::new("pipe");
+    let ns = Netns::new();
     let (mut child, mut err) = start(&["--comm", "ip"]);
     drop(child.stdout.take());
     for _ in 0..3 {
         let _ = Command::new(ip())
-            .args(["-n", &ns.0, "link", "show"])
+            .args(["-n", &ns.name, "link", "show"])
             .output();
     }
     let status = child.wait().expect("wait");
