@@ -62,11 +62,12 @@ fn iter_source(msg: u64) -> Res<Source> {
 /// Entry of either function.
 #[inline(always)]
 pub fn enter(hook: u8, sock: u64, msg: u64, len: u64, flags: u64) -> Res<()> {
-    if !process_wanted() || !sock::is_netlink(sock)? {
+    if !process_wanted() {
         return Ok(());
     }
-    if !protocol_wanted(sock::protocol(sock)?) {
-        return Ok(());
+    match sock::netlink_protocol(sock)? {
+        Some(protocol) if protocol_wanted(protocol) => {}
+        _ => return Ok(()),
     }
     if hook == HOOK_NETLINK_RECVMSG && flags as u32 & MSG_PEEK != 0 {
         return Ok(());

@@ -22,14 +22,14 @@ pub struct SockInfo {
 const S_IFMT: u16 = 0o170000;
 const S_IFSOCK: u16 = 0o140000;
 
-/// The `struct socket *` behind `fd` of the current task, if `fd` is an
-/// `AF_NETLINK` socket; else 0. Runs on every hooked syscall on the machine,
+/// The `struct socket *` behind `fd` of the current task and its netlink
+/// protocol, if `fd` is an `AF_NETLINK` socket. Runs on every hooked syscall on the machine,
 /// so it rejects a non-socket after the inode mode, the cheapest discriminating
 /// read.
 #[inline(always)]
-pub fn netlink_socket_of_fd(fd: i32) -> Res<u64> {
+pub fn netlink_socket_of_fd(fd: i32) -> Res<Option<(u64, u32)>> {
     if fd < 0 {
-        return Ok(0);
+        return Ok(None);
     }
     // SAFETY: returns the current task pointer.
     let task = unsafe { bpf_get_current_task() };
@@ -37,33 +37,30 @@ pub fn netlink_socket_of_fd(fd: i32) -> Res<u64> {
     let fdt: u64 = kread(files, off!(files_fdt))?;
     let max_fds: u32 = kread(fdt, off!(fdt_max_fds))?;
     if fd as u32 >= max_fds {
-        return Ok(0);
+        return Ok(None);
     }
     let fd_array: u64 = kread(fdt, off!(fdt_fd))?;
     let file: u64 = kread(fd_array, fd as u32 * 8)?;
     let inode: u64 = kread(file, off!(file_inode))?;
     let mode: u16 = kread(inode, off!(inode_mode))?;
     if mode & S_IFMT != S_IFSOCK {
-        return Ok(0);
+        return Ok(None);
     }
     let sock: u64 = kread(file, off!(file_private_data))?;
-    if is_netlink(sock)? { Ok(sock) } else { Ok(0) }
+    Ok(netlink_protocol(sock)?.map(|proto| (sock, proto)))
 }
 
-/// Whether a `struct socket` is `AF_NETLINK`.
+/// The netlink protocol of a `struct socket`, or `None` if it is not an
+/// `AF_NETLINK` socket. One read of `sk` serves both questions.
 #[inline(always)]
-pub fn is_netlink(sock: u64) -> Res<bool> {
+pub fn netlink_protocol(sock: u64) -> Res<Option<u32>> {
     let sk: u64 = kread(sock, off!(socket_sk))?;
     let family: u16 = kread(sk, off!(sk_family))?;
-    Ok(family == AF_NETLINK)
-}
-
-/// The netlink protocol of a `struct socket`.
-#[inline(always)]
-pub fn protocol(sock: u64) -> Res<u32> {
-    let sk: u64 = kread(sock, off!(socket_sk))?;
+    if family != AF_NETLINK {
+        return Ok(None);
+    }
     let proto: u16 = kread(sk, off!(sk_protocol))?;
-    Ok(proto as u32)
+    Ok(Some(proto as u32))
 }
 
 /// Reads the netlink socket's state. `netlink_sock` embeds `struct sock`

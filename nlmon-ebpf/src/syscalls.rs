@@ -50,8 +50,10 @@ pub fn enter(ctx: &TracePointContext, hook: u8) -> Res<()> {
         return Ok(());
     }
     let fd = arg(ctx, 0)? as i32;
-    let sock = sock::netlink_socket_of_fd(fd)?;
-    if sock == 0 || !protocol_wanted(sock::protocol(sock)?) {
+    let Some((sock, protocol)) = sock::netlink_socket_of_fd(fd)? else {
+        return Ok(());
+    };
+    if !protocol_wanted(protocol) {
         return Ok(());
     }
     let mut args = [0u64; 5];
