@@ -48,6 +48,9 @@ struct Cli {
     /// Add a hex dump of every message.
     #[arg(short = 'x', long)]
     hex: bool,
+    /// Print JSON Lines: one object per message.
+    #[arg(long)]
+    json: bool,
     /// Stop after this many messages.
     #[arg(long, value_name = "N")]
     count: Option<u64>,
@@ -180,7 +183,12 @@ fn show(
     text: TextOptions,
 ) -> anyhow::Result<bool> {
     for ev in events.drain(..) {
-        write_event(out, &ev, text)?;
+        if cli.json {
+            serde_json::to_writer(&mut *out, &ev)?;
+            writeln!(out)?;
+        } else {
+            write_event(out, &ev, text)?;
+        }
         *seen += 1;
         if cli.count.is_some_and(|n| *seen >= n) {
             out.flush()?;
