@@ -6,7 +6,13 @@
 //!
 //! `nlmon-testgen SCENARIO [NETNS_PATH]`: enters the network namespace,
 //! waits for a line on stdin (the test adds our pid to nlmon's filter
-//! first), then runs the scenario.
+//! first), then runs the scenario. The `bench-*` workloads of `cargo xtask
+//! bench` are in `bench.rs`.
+
+// A crate root looks for modules beside itself, where cargo would take a
+// file for another binary: hence the explicit path.
+#[path = "nlmon-testgen/bench.rs"]
+mod bench;
 
 use std::{io::BufRead, mem, os::fd::AsRawFd, process::ExitCode};
 
@@ -522,10 +528,12 @@ fn enter_netns(path: &str) -> anyhow::Result<()> {
 
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let scenario = args
-        .get(1)
-        .context("usage: nlmon-testgen SCENARIO [NETNS_PATH] | nlmon-testgen bench [ROUNDS]")?;
-    if let Some(ns) = args.get(2).filter(|_| scenario != "bench") {
+    let scenario = args.get(1).context(
+        "usage: nlmon-testgen SCENARIO [NETNS_PATH] | nlmon-testgen bench [ROUNDS] \
+         | nlmon-testgen bench-WORKLOAD ARGS...",
+    )?;
+    let benchmark = scenario.starts_with("bench");
+    if let Some(ns) = args.get(2).filter(|_| !benchmark) {
         enter_netns(ns)?;
     }
     let mut line = String::new();
@@ -543,6 +551,7 @@ fn run() -> anyhow::Result<()> {
         "genl" => genl(),
         "families" => families(),
         "bench" => bench(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000)),
+        w if w.starts_with("bench-") => bench::run(w, &args[2..]),
         other => bail!("unknown scenario {other}"),
     }
 }
