@@ -26,6 +26,8 @@ fn packages() -> Vec<String> {
             "zstd",
             "kmod",
             "strace",
+            // The benchmark reads per-program BPF run times with it.
+            "bpftool",
         ]
         .map(str::to_owned),
     );

@@ -1,8 +1,9 @@
-//! Developer tasks for nlmon: `cargo xtask setup | run | test`.
+//! Developer tasks for nlmon: `cargo xtask setup | run | test | vm-test | bench`.
 //!
 //! This file only wires subcommands to the modules that do the work.
 
 mod apt;
+mod bench;
 mod bpf_linker;
 mod exec;
 mod llvm;
@@ -39,6 +40,9 @@ enum Command {
     /// Run the capture suite on the kernel matrix in qemu, once per attach mode:
     /// `cargo xtask vm-test [--kernel 6.12] [--attach kprobe] [-- FILTER...]`.
     VmTest(vm::Options),
+    /// Measure what nlmon costs (round trips, dumps, flood, bystanders,
+    /// memory, start-up): `cargo xtask bench [--smoke] [--only 1,3]`.
+    Bench(bench::Options),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Command::Run(options) => run::run(options),
         Command::Test(options) => test::run(options),
         Command::VmTest(options) => setup::run().and_then(|()| vm::run(&options)),
+        Command::Bench(options) => setup::run().and_then(|()| bench::run(&options)),
     };
     // `{:#}` prints the context chain on one line, without a backtrace.
     match result {

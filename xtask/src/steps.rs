@@ -41,6 +41,15 @@ pub fn all() -> Vec<Step> {
         .lint(),
         // Includes the privileged capture tests (network namespaces, loading eBPF).
         Step::cargo("test", &["test", "--workspace", "--exclude", "nlmon-ebpf"]).needs_root(),
+        // The benchmarks, a few seconds each: they still run, produce numbers
+        // and lose nothing where the count is known. Never timed. Before
+        // vm-test, which reuses the static release build it makes.
+        Step::task(
+            "bench-smoke",
+            "cargo xtask bench --smoke (every benchmark workload, briefly)",
+            || crate::bench::run(&crate::bench::Options::smoke()),
+        )
+        .needs_root(),
         Step::task(
             "vm-test",
             "cargo xtask vm-test (the capture suite on Debian 6.1 and 6.12 kernels, every attach mode)",

@@ -2,7 +2,7 @@
 //! (kprobe and fentry need them: our own kernel has neither), once per
 //! attach mode, in qemu.
 
-mod binaries;
+pub mod binaries;
 mod cpio;
 mod image;
 mod kernels;
