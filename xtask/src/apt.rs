@@ -28,6 +28,14 @@ fn packages() -> Vec<String> {
             "strace",
             // The benchmark reads per-program BPF run times with it.
             "bpftool",
+            // More traffic generators for `cargo xtask golden-capture`.
+            "ethtool",
+            "conntrack",
+            "ipset",
+            "tcpdump",
+            "forkstat",
+            "iw",
+            "socat",
         ]
         .map(str::to_owned),
     );

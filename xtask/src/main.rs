@@ -1,4 +1,5 @@
-//! Developer tasks for nlmon: `cargo xtask setup | run | test | vm-test | bench`.
+//! Developer tasks for nlmon: `cargo xtask setup | run | test | vm-test | bench |
+//! golden-capture`.
 //!
 //! This file only wires subcommands to the modules that do the work.
 
@@ -6,6 +7,7 @@ mod apt;
 mod bench;
 mod bpf_linker;
 mod exec;
+mod golden;
 mod llvm;
 mod mounts;
 mod paths;
@@ -43,6 +45,9 @@ enum Command {
     /// Measure what nlmon costs (round trips, dumps, flood, bystanders,
     /// memory, start-up): `cargo xtask bench [--smoke] [--only 1,3]`.
     Bench(bench::Options),
+    /// Capture the golden decoder corpus: real tools in a private network
+    /// namespace, recorded by nlmon into nlmon-common/tests/golden/ (needs root).
+    GoldenCapture(golden::Options),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
         Command::Test(options) => test::run(options),
         Command::VmTest(options) => setup::run().and_then(|()| vm::run(&options)),
         Command::Bench(options) => setup::run().and_then(|()| bench::run(&options)),
+        Command::GoldenCapture(options) => golden::run(&options),
     };
     // `{:#}` prints the context chain on one line, without a backtrace.
     match result {
