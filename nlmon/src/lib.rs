@@ -6,6 +6,7 @@
 
 pub mod btf;
 pub mod capture;
+pub mod daemon;
 pub mod event;
 pub mod layout;
 pub mod print;

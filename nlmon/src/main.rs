@@ -8,9 +8,13 @@ use std::{
 };
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use nlmon::{
     capture::{AttachMode, Capture, Counters, Options},
+    daemon::{
+        self,
+        args::{AttachArgs, DaemonArgs},
+    },
     event::Event,
     print::{TextOptions, write_event},
     protocol,
@@ -23,8 +27,10 @@ use tokio::{
 /// See every netlink message on this machine, with the process that sent or
 /// received it.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// How to hook the kernel: auto picks fentry, else kprobe, else syscall
     /// tracepoints.
     #[arg(long, value_enum, default_value_t = AttachMode::Auto)]
@@ -59,6 +65,16 @@ struct Cli {
     duration: Option<f64>,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run as a service: capture into the journal, a JSON Lines file and
+    /// the attach socket, configured by /etc/nlmon/nlmon.toml.
+    Daemon(DaemonArgs),
+    /// Show the running daemon's live feed (root and members of group
+    /// nlmon), or its counters with --stats.
+    Attach(AttachArgs),
+}
+
 fn parse_family(s: &str) -> Result<u32, String> {
     protocol::parse(s).ok_or_else(|| {
         format!(
@@ -83,6 +99,9 @@ fn main() -> ExitCode {
         .format_target(false)
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Attach(a)) = &cli.command {
+        return attach(a);
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -93,11 +112,35 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(Command::Daemon(a)) = &cli.command {
+        let (path, explicit) = a.config_path();
+        return match rt.block_on(daemon::run::run(&path, explicit)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("nlmon: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nlmon: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn attach(a: &AttachArgs) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match daemon::client::attach(&a.socket, &a.request(), &mut out, &mut io::stderr()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(daemon::client::AttachError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("nlmon: {e}");
             ExitCode::FAILURE
         }
     }

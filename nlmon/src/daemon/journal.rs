@@ -1,0 +1,450 @@
+//! The journald sink: one entry per netlink message, sent with journald's
+//! native protocol (a datagram of `FIELD=value` lines to
+//! `/run/systemd/journal/socket`; an entry too large for a datagram goes in
+//! a sealed memfd passed with SCM_RIGHTS), so that
+//! `journalctl -u nlmon NLMON_COMM=ip` finds it.
+
+use std::{
+    fs::File,
+    io::{self, Write},
+    os::{
+        fd::{AsRawFd, FromRawFd},
+        unix::net::UnixDatagram,
+    },
+    path::PathBuf,
+};
+
+use nlmon_common::nlmsg::{Frame, frames};
+
+use super::{filter, sink::Sink};
+use crate::{
+    event::{Direction, Event, Kind},
+    print::{self, TextOptions},
+    protocol,
+};
+
+pub struct Journal {
+    socket: PathBuf,
+    sock: Option<UnixDatagram>,
+}
+
+impl Journal {
+    pub fn new(socket: PathBuf) -> Self {
+        Self { socket, sock: None }
+    }
+
+    fn send(&mut self, entry: &[u8]) -> io::Result<()> {
+        let sock = match &mut self.sock {
+            Some(s) => s,
+            None => self.sock.insert(UnixDatagram::unbound()?),
+        };
+        match sock.send_to(entry, &self.socket) {
+            Ok(_) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
+                send_memfd(sock, entry, &self.socket)
+            }
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!("journal socket {}: {e}", self.socket.display()),
+            )),
+        }
+    }
+}
+
+impl Sink for Journal {
+    fn write(&mut self, ev: &Event) -> io::Result<()> {
+        for entry in entries(ev) {
+            self.send(&entry)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.sock = None;
+    }
+}
+
+/// Appends one field. Values with a newline use the binary form:
+/// name, newline, little-endian u64 length, value, newline.
+fn field(e: &mut Vec<u8>, name: &str, value: &[u8]) {
+    e.extend_from_slice(name.as_bytes());
+    if value.contains(&b'\n') {
+        e.push(b'\n');
+        e.extend_from_slice(&(value.len() as u64).to_le_bytes());
+    } else {
+        e.push(b'=');
+    }
+    e.extend_from_slice(value);
+    e.push(b'\n');
+}
+
+pub fn dir_name(d: Direction) -> &'static str {
+    match d {
+        Direction::ToKernel => "to_kernel",
+        Direction::FromKernel => "from_kernel",
+        Direction::ToUser => "to_user",
+        Direction::FromUser => "from_user",
+    }
+}
+
+/// The journal entries of an event: one per netlink message it carries (one
+/// for an overrun or a buffer without a whole message).
+pub fn entries(ev: &Event) -> Vec<Vec<u8>> {
+    let mut text = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = print::write_event(&mut text, ev, TextOptions { hex: false });
+    let text = String::from_utf8_lossy(&text);
+    // The printer writes one line per message; drop its UTC clock, the
+    // journal has its own timestamps.
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest))
+        .collect();
+    let mut common = Vec::with_capacity(512);
+    field(&mut common, "SYSLOG_IDENTIFIER", b"nlmon");
+    field(&mut common, "NLMON_COMM", ev.process.comm.as_bytes());
+    field(
+        &mut common,
+        "NLMON_PID",
+        ev.process.tgid.to_string().as_bytes(),
+    );
+    field(
+        &mut common,
+        "NLMON_TID",
+        ev.process.tid.to_string().as_bytes(),
+    );
+    field(
+        &mut common,
+        "NLMON_UID",
+        ev.process.uid.to_string().as_bytes(),
+    );
+    let family = protocol::name(ev.socket.protocol)
+        .map(str::to_owned)
+        .unwrap_or_else(|| ev.socket.protocol.to_string());
+    field(&mut common, "NLMON_FAMILY", family.as_bytes());
+    field(&mut common, "NLMON_DIR", dir_name(ev.direction).as_bytes());
+    field(
+        &mut common,
+        "NLMON_NETNS",
+        ev.socket.netns.to_string().as_bytes(),
+    );
+    field(
+        &mut common,
+        "NLMON_PORTID",
+        ev.socket.portid.to_string().as_bytes(),
+    );
+    if let Some(p) = ev.peer {
+        field(
+            &mut common,
+            "NLMON_PEER_PORTID",
+            p.portid.to_string().as_bytes(),
+        );
+        if p.groups != 0 {
+            field(
+                &mut common,
+                "NLMON_PEER_GROUPS",
+                format!("{:#x}", p.groups).as_bytes(),
+            );
+        }
+    }
+    field(
+        &mut common,
+        "NLMON_MONO_NS",
+        ev.mono_ns.to_string().as_bytes(),
+    );
+    if ev.truncation.any() {
+        field(&mut common, "NLMON_TRUNCATED", b"1");
+    }
+    if let Some(e) = ev.errno {
+        field(&mut common, "NLMON_CALL_ERRNO", e.to_string().as_bytes());
+    }
+
+    let one = |line: &str, extra: &dyn Fn(&mut Vec<u8>), failed: bool| {
+        let mut e = common.clone();
+        // 4 = warning for failures and loss, 6 = info.
+        let prio = if failed || ev.errno.is_some() {
+            b"4"
+        } else {
+            b"6"
+        };
+        field(&mut e, "PRIORITY", prio);
+        field(&mut e, "MESSAGE", line.as_bytes());
+        extra(&mut e);
+        e
+    };
+    if ev.kind == Kind::Overrun {
+        return vec![one(
+            lines.first().copied().unwrap_or(""),
+            &|e| {
+                field(e, "NLMON_TYPE", b"OVERRUN");
+            },
+            true,
+        )];
+    }
+    let all: Vec<Frame<'_>> = frames(&ev.data).collect();
+    if all.is_empty() {
+        return vec![one(lines.first().copied().unwrap_or(""), &|_| {}, false)];
+    }
+    let n = all.len();
+    all.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let line = lines.get(i).copied().unwrap_or("");
+            match f {
+                Frame::Msg {
+                    hdr,
+                    payload,
+                    start,
+                    end,
+                } => {
+                    let errno = filter::frame_errno(hdr, payload);
+                    one(
+                        line,
+                        &|e| {
+                            let ty = print::type_name(ev.socket.protocol, hdr.ty);
+                            field(e, "NLMON_TYPE", ty.as_bytes());
+                            field(e, "NLMON_FLAGS", format!("{:#x}", hdr.flags).as_bytes());
+                            field(e, "NLMON_SEQ", hdr.seq.to_string().as_bytes());
+                            field(e, "NLMON_NLMSG_PID", hdr.pid.to_string().as_bytes());
+                            if n > 1 {
+                                field(e, "NLMON_PART", format!("{}/{n}", i + 1).as_bytes());
+                            }
+                            if let Some(errno) = errno {
+                                field(e, "NLMON_ERRNO", errno.to_string().as_bytes());
+                                field(e, "NLMON_ERROR", print::errno_text(errno).as_bytes());
+                            } else if hdr.ty == 2 {
+                                field(e, "NLMON_ERRNO", b"0");
+                            }
+                            field(
+                                e,
+                                "NLMON_DATA",
+                                print::hex(&ev.data[*start..*end]).as_bytes(),
+                            );
+                        },
+                        errno.is_some(),
+                    )
+                }
+                Frame::Bad { rest, .. } => one(
+                    line,
+                    &|e| {
+                        field(e, "NLMON_TYPE", b"MALFORMED");
+                        field(e, "NLMON_DATA", print::hex(rest).as_bytes());
+                    },
+                    false,
+                ),
+            }
+        })
+        .collect()
+}
+
+/// An entry larger than a datagram: journald reads it from a sealed memfd.
+fn send_memfd(sock: &UnixDatagram, entry: &[u8], path: &std::path::Path) -> io::Result<()> {
+    // SAFETY: a valid NUL-terminated name; flags are plain constants.
+    let fd = unsafe {
+        libc::memfd_create(
+            c"nlmon-journal".as_ptr(),
+            libc::MFD_ALLOW_SEALING | libc::MFD_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned by nothing else.
+    let mut file = unsafe { File::from_raw_fd(fd) };
+    file.write_all(entry)?;
+    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+    // SAFETY: fcntl on a descriptor we own.
+    if unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    send_fd(sock, path, file.as_raw_fd())
+}
+
+/// Sends an empty datagram carrying `fd` to the socket at `path`.
+fn send_fd(sock: &UnixDatagram, path: &std::path::Path, fd: i32) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: sockaddr_un is plain data; zero is a valid start.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let p = path.as_os_str().as_bytes();
+    if p.len() >= addr.sun_path.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "journal socket path too long",
+        ));
+    }
+    for (d, s) in addr.sun_path.iter_mut().zip(p) {
+        *d = *s as libc::c_char;
+    }
+    let space = unsafe { libc::CMSG_SPACE(size_of::<i32>() as u32) } as usize;
+    let mut control = vec![0u8; space];
+    // SAFETY: msghdr is plain data; every pointer set below outlives the call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = (&raw mut addr).cast();
+    msg.msg_namelen = size_of::<libc::sockaddr_un>() as u32;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    // SAFETY: the control buffer has room for one cmsg with one int.
+    unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(size_of::<i32>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<i32>(), fd);
+    }
+    // SAFETY: msg points at valid buffers for the duration of the call.
+    if unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        collections::HashMap,
+        io::{Read, Seek},
+        os::fd::OwnedFd,
+    };
+
+    use super::*;
+    use crate::daemon::{
+        changes::tests::{event, msg},
+        rotate::tests::TempDir,
+    };
+
+    /// Parses the native protocol back into fields (repeated names keep the
+    /// last value).
+    fn parse(mut b: &[u8]) -> HashMap<String, Vec<u8>> {
+        let mut out = HashMap::new();
+        while !b.is_empty() {
+            let nl = b.iter().position(|&c| c == b'\n').unwrap();
+            let line = &b[..nl];
+            if let Some(eq) = line.iter().position(|&c| c == b'=') {
+                out.insert(
+                    String::from_utf8(line[..eq].to_vec()).unwrap(),
+                    line[eq + 1..].to_vec(),
+                );
+                b = &b[nl + 1..];
+            } else {
+                let name = String::from_utf8(line.to_vec()).unwrap();
+                let len = u64::from_le_bytes(b[nl + 1..nl + 9].try_into().unwrap()) as usize;
+                out.insert(name, b[nl + 9..nl + 9 + len].to_vec());
+                assert_eq!(b[nl + 9 + len], b'\n');
+                b = &b[nl + 10 + len..];
+            }
+        }
+        out
+    }
+
+    fn s(m: &HashMap<String, Vec<u8>>, k: &str) -> String {
+        String::from_utf8_lossy(m.get(k).unwrap_or_else(|| panic!("no {k}"))).into_owned()
+    }
+
+    #[test]
+    fn one_entry_per_message_with_fields() {
+        let mut data = msg(20, 0x605, &[2, 24, 0, 0, 3, 0, 0, 0]);
+        let mut p = (-17i32).to_ne_bytes().to_vec();
+        p.extend(msg(20, 0x605, &[]));
+        data.extend(msg(2, 0x100, &p));
+        let ev = event(0, Direction::ToKernel, data);
+        let es = entries(&ev);
+        assert_eq!(es.len(), 2);
+        let a = parse(&es[0]);
+        assert_eq!(s(&a, "NLMON_COMM"), "ip");
+        assert_eq!(s(&a, "NLMON_PID"), "42");
+        assert_eq!(s(&a, "NLMON_FAMILY"), "route");
+        assert_eq!(s(&a, "NLMON_TYPE"), "RTM_NEWADDR");
+        assert_eq!(s(&a, "NLMON_DIR"), "to_kernel");
+        assert_eq!(s(&a, "NLMON_PART"), "1/2");
+        assert_eq!(s(&a, "PRIORITY"), "6");
+        assert!(!a.contains_key("NLMON_ERRNO"));
+        assert!(
+            s(&a, "MESSAGE").starts_with("ip[42] → route [1/2] RTM_NEWADDR"),
+            "{}",
+            s(&a, "MESSAGE")
+        );
+        let b = parse(&es[1]);
+        assert_eq!(s(&b, "NLMON_TYPE"), "NLMSG_ERROR");
+        assert_eq!(s(&b, "NLMON_ERRNO"), "17");
+        assert_eq!(s(&b, "NLMON_ERROR"), "File exists");
+        assert_eq!(s(&b, "PRIORITY"), "4");
+    }
+
+    #[test]
+    fn multi_line_values_use_the_binary_form() {
+        let mut e = Vec::new();
+        field(&mut e, "MESSAGE", b"two\nlines");
+        field(&mut e, "X", b"y");
+        let m = parse(&e);
+        assert_eq!(s(&m, "MESSAGE"), "two\nlines");
+        assert_eq!(s(&m, "X"), "y");
+    }
+
+    #[test]
+    fn sends_datagrams_and_memfds_to_the_socket() {
+        let d = TempDir::new();
+        let path = d.0.join("journal.sock");
+        let server = UnixDatagram::bind(&path).unwrap();
+        let mut j = Journal::new(path.clone());
+        let ev = event(0, Direction::ToKernel, msg(16, 0x605, &[0; 16]));
+        j.write(&ev).unwrap();
+        let mut buf = vec![0u8; 65536];
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(s(&parse(&buf[..n]), "NLMON_TYPE"), "RTM_NEWLINK");
+
+        // Larger than the socket's maximum datagram: goes as a memfd.
+        let big = vec![b'x'; 8 << 20];
+        j.send(&big).unwrap();
+        let fd = recv_fd(&server);
+        let mut got = Vec::new();
+        // The descriptor shares the sender's offset, at the end.
+        let mut f = File::from(fd);
+        f.seek(io::SeekFrom::Start(0)).unwrap();
+        f.read_to_end(&mut got).unwrap();
+        assert_eq!(got.len(), big.len());
+
+        // No journal: an error naming the socket.
+        drop(server);
+        std::fs::remove_file(&path).unwrap();
+        let e = j.write(&ev).unwrap_err().to_string();
+        assert!(e.contains("journal.sock"), "{e}");
+    }
+
+    fn recv_fd(sock: &UnixDatagram) -> OwnedFd {
+        let space = unsafe { libc::CMSG_SPACE(size_of::<i32>() as u32) } as usize;
+        let mut control = vec![0u8; space];
+        let mut byte = [0u8; 1];
+        let mut iov = libc::iovec {
+            iov_base: byte.as_mut_ptr().cast(),
+            iov_len: 1,
+        };
+        // SAFETY: test code; buffers outlive the call.
+        unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = space as _;
+            assert!(libc::recvmsg(sock.as_raw_fd(), &mut msg, 0) >= 0);
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            assert!(!cmsg.is_null());
+            OwnedFd::from_raw_fd(std::ptr::read_unaligned(
+                libc::CMSG_DATA(cmsg).cast::<i32>(),
+            ))
+        }
+    }
+
+    #[test]
+    fn errnos_agree_with_the_filter() {
+        let mut p = (-1i32).to_ne_bytes().to_vec();
+        p.extend(msg(20, 0x605, &[]));
+        let ev = event(0, Direction::FromKernel, msg(2, 0x100, &p));
+        assert_eq!(filter::errnos(&ev).collect::<Vec<_>>(), [1]);
+        assert_eq!(s(&parse(&entries(&ev)[0]), "NLMON_ERRNO"), "1");
+    }
+}

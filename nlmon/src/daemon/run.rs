@@ -1,0 +1,267 @@
+//! `nlmon daemon`: capture into the configured sinks and serve attach
+//! clients until SIGTERM; reload on SIGHUP; report to systemd.
+
+use std::{
+    os::fd::{AsRawFd, RawFd},
+    path::{Path, PathBuf},
+    sync::{Arc, atomic::Ordering::Relaxed},
+    time::{Duration, Instant},
+};
+
+use tokio::{
+    io::{Interest, unix::AsyncFd},
+    signal::unix::{SignalKind, signal},
+};
+
+use super::{
+    config::{Config, ConfigError},
+    notify::Notifier,
+    server::{self, Shared},
+    sinks::Sinks,
+    status::Status,
+};
+use crate::{
+    capture::{Capture, CaptureError, Options},
+    event::Event,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot start capturing: {0}")]
+    Capture(#[from] CaptureError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> DaemonError {
+    let what = what.into();
+    move |source| DaemonError::Io { what, source }
+}
+
+/// The ring buffer's descriptor, for tokio to wait on.
+struct RingFd(RawFd);
+
+impl AsRawFd for RingFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+/// Runs the daemon with the config at `path` (`explicit`: named on the
+/// command line, so it must exist).
+pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
+    let notifier = Notifier::from_env().map_err(io_err("NOTIFY_SOCKET"))?;
+    let mut config = Config::load(path, explicit)?;
+    let opts = Options {
+        attach: config.capture.attach,
+        snaplen: config.capture.snaplen,
+        ring_size: config.capture.ring_size,
+        // Filters apply in userspace, so a reload can change them.
+        ..Options::default()
+    };
+    let mut capture = Capture::start(&opts)?;
+    // SAFETY: the descriptor belongs to `capture`, which outlives `ring`
+    // (dropped explicitly below, before `capture`).
+    let ring = unsafe { AsyncFd::register_with_interest(RingFd(capture.fd()), Interest::READABLE) }
+        .map_err(|e| e.into_parts().1)
+        .map_err(io_err("cannot poll the ring buffer"))?;
+
+    let shared = Arc::new(Shared::new(&config.attach.group, config.attach.queue));
+    let mut d = Daemon {
+        config_path: path.to_owned(),
+        explicit,
+        sinks: Sinks::start(&config).map_err(io_err("cannot start the sinks"))?,
+        shared: Arc::clone(&shared),
+        status: Status {
+            mode: capture.mode().to_string(),
+            ..Status::default()
+        },
+        last_loss_report: Status::default(),
+        last_report_at: Instant::now(),
+    };
+    let server = if config.attach.enabled {
+        let l = server::bind(&config.attach.socket).map_err(io_err(format!(
+            "cannot listen on {}",
+            config.attach.socket.display()
+        )))?;
+        Some(tokio::spawn(server::serve(l, Arc::clone(&shared))))
+    } else {
+        None
+    };
+    let mut sigterm = signal(SignalKind::terminate()).map_err(io_err("SIGTERM"))?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(io_err("SIGINT"))?;
+    let mut sighup = signal(SignalKind::hangup()).map_err(io_err("SIGHUP"))?;
+
+    d.update(&capture);
+    // Every probe is attached (Capture::start returns only then), the
+    // sinks run and the socket listens.
+    notifier.notify(&format!("READY=1\nSTATUS={}", d.status.line()));
+    log::info!(
+        "capturing with {}; config {}",
+        capture.mode(),
+        path.display()
+    );
+
+    let mut events: Vec<Event> = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Without a watchdog the timer still runs, rarely, and sends nothing.
+    let watchdog_every = notifier.watchdog();
+    let mut watchdog = tokio::time::interval(watchdog_every.unwrap_or(Duration::from_secs(3600)));
+    loop {
+        tokio::select! {
+            guard = ring.readable() => {
+                let mut guard = guard.map_err(io_err("waiting on the ring buffer"))?;
+                capture.drain(&mut events);
+                guard.clear_ready();
+                d.dispatch(&config, &mut events);
+            }
+            _ = tick.tick() => {
+                capture.flush_logs();
+                d.update(&capture);
+                notifier.notify(&format!("STATUS={}", d.status.line()));
+                d.report_loss(config.status.interval);
+            }
+            _ = watchdog.tick() => {
+                if watchdog_every.is_some() {
+                    notifier.notify("WATCHDOG=1");
+                }
+            }
+            _ = sighup.recv() => {
+                notifier.notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
+                // What the ring holds was captured under the old filters.
+                capture.drain(&mut events);
+                d.dispatch(&config, &mut events);
+                if let Some(new) = d.reload(&config) {
+                    config = new;
+                }
+                d.update(&capture);
+                notifier.notify(&format!("READY=1\nSTATUS={}", d.status.line()));
+            }
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+        }
+    }
+    notifier.notify("STOPPING=1");
+    capture.drain(&mut events);
+    d.dispatch(&config, &mut events);
+    d.update(&capture);
+    // Detach first: nothing more is captured, then every sink writes out
+    // what it holds.
+    drop(ring);
+    drop(capture);
+    if let Some(s) = server {
+        s.abort();
+    }
+    if config.attach.enabled {
+        let _ = std::fs::remove_file(&config.attach.socket);
+    }
+    d.status.sinks = d.sinks.close();
+    log::info!("stopped: {}", d.status.line());
+    Ok(())
+}
+
+struct Daemon {
+    config_path: PathBuf,
+    explicit: bool,
+    sinks: Sinks,
+    shared: Arc<Shared>,
+    status: Status,
+    /// The counters at the last loss line.
+    last_loss_report: Status,
+    last_report_at: Instant,
+}
+
+impl Daemon {
+    /// Sends drained events to the sinks (when they pass the filter) and
+    /// to attach clients (each with its own filter).
+    fn dispatch(&mut self, config: &Config, events: &mut Vec<Event>) {
+        for ev in events.drain(..) {
+            self.status.captured += 1;
+            let ev = Arc::new(ev);
+            if config.filter.matches(&ev) {
+                self.status.recorded += 1;
+                self.sinks.send(&ev);
+            }
+            self.shared.send(&ev);
+        }
+    }
+
+    /// Refreshes the counters and publishes them for `--stats`.
+    fn update(&mut self, capture: &Capture) {
+        let c = capture.counters();
+        let s = &mut self.status;
+        s.ring_lost = c.lost;
+        s.mmsg_limit = c.mmsg_limit;
+        s.pending_full = c.pending_full;
+        s.bad_records = capture.bad_records;
+        s.sinks = self.sinks.counts();
+        s.clients = self.shared.clients();
+        s.client_skipped = self.shared.skipped.load(Relaxed);
+        s.clients_refused = self.shared.refused.load(Relaxed);
+        match self.shared.status.lock() {
+            Ok(mut g) => *g = s.clone(),
+            Err(p) => *p.into_inner() = s.clone(),
+        }
+    }
+
+    /// Every `interval` seconds, a warning when something was lost since
+    /// the last one.
+    fn report_loss(&mut self, interval: u64) {
+        if self.last_report_at.elapsed() < Duration::from_secs(interval) {
+            return;
+        }
+        let (now, last) = (&self.status, &self.last_loss_report);
+        let new_loss = now.capture_lost() > last.capture_lost()
+            || now.sink_lost() > last.sink_lost()
+            || now.sink_errors() > last.sink_errors()
+            || now.client_skipped > last.client_skipped;
+        if new_loss {
+            log::warn!("loss since the last report; totals: {}", now.line());
+        }
+        self.last_loss_report = now.clone();
+        self.last_report_at = Instant::now();
+    }
+
+    /// Reads the config again; on error keeps the running one. Returns the
+    /// new config when it was applied.
+    fn reload(&mut self, old: &Config) -> Option<Config> {
+        let new = match Config::load(&self.config_path, self.explicit) {
+            Ok(c) => c,
+            Err(e) => {
+                log::error!("reload: {e}; keeping the running configuration");
+                return None;
+            }
+        };
+        if new.capture != old.capture {
+            log::warn!("reload: [capture] changes take effect after a restart");
+        }
+        if new.attach.socket != old.attach.socket || new.attach.enabled != old.attach.enabled {
+            log::warn!("reload: [attach] socket and enabled take effect after a restart");
+        }
+        if let Err(e) = self.sinks.reload(&new) {
+            log::error!("reload: starting sinks: {e}");
+        }
+        match self.shared.group.lock() {
+            Ok(mut g) => g.clone_from(&new.attach.group),
+            Err(p) => p.into_inner().clone_from(&new.attach.group),
+        }
+        self.shared.queue.store(new.attach.queue as u64, Relaxed);
+        log::info!("reloaded {}", self.config_path.display());
+        Some(new)
+    }
+}
+
+fn monotonic_usec() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid timespec to write to.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+}
