@@ -89,6 +89,12 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
             describe(&f),
         );
         ctx.report.ratio(single / (f.rate / procs as f64));
+        if procs == 1 {
+            // nlmon's own programs slow the generator down; the target is
+            // that nlmon keeps up with whatever one generator core sends.
+            ctx.report
+                .target("zero loss from one generator core", f.summary.lost == 0);
+        }
     }
 
     // Paced, two generators: the highest total rate with zero loss.
@@ -124,7 +130,7 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
                 describe(f),
             );
             ctx.report.target(
-                format!("zero loss at one generator core's rate ({})", rate(single)),
+                format!("≥ one untraced generator core ({})", rate(single)),
                 f.rate >= single,
             );
         }

@@ -87,13 +87,11 @@ pub fn finish(ctx: &mut Ctx) {
             ctx.mode, ctx.attach
         ));
     }
-    if ctx.disturbed > 0 {
-        ctx.report.note(format!(
-            "{} of {} nlmon runs overlapped another nlmon or capture test on the machine \
-             (whose tracepoints slow every syscall, baselines included)",
-            ctx.disturbed, ctx.runs
-        ));
-    }
+    ctx.report.note(format!(
+        "{} of {} nlmon runs overlapped another nlmon or capture test on the machine \
+         (whose tracepoints slow every syscall, baselines included)",
+        ctx.disturbed, ctx.runs
+    ));
     ctx.report.note(format!(
         "{} interleaved rounds per comparison; medians",
         ctx.rounds

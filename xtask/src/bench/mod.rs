@@ -18,6 +18,7 @@ mod roundtrip;
 mod stats;
 mod tools;
 mod traffic;
+mod vm;
 
 use anyhow::{Result, bail};
 
@@ -43,6 +44,13 @@ pub struct Options {
     /// nlmon's attach mode.
     #[arg(long, default_value = "auto")]
     attach: String,
+    /// Also measure round-trip and bystander ratios in every attach mode on
+    /// the VM kernel matrix (slow: minutes per kernel under emulation).
+    #[arg(long)]
+    vm: bool,
+    /// With --vm: only this kernel (6.1, 6.12).
+    #[arg(long, requires = "vm")]
+    vm_kernel: Option<String>,
 }
 
 impl Options {
@@ -53,6 +61,8 @@ impl Options {
             only: Vec::new(),
             rounds: None,
             attach: "auto".to_owned(),
+            vm: false,
+            vm_kernel: None,
         }
     }
 }
@@ -140,6 +150,9 @@ pub fn run(opts: &Options) -> Result<()> {
             6 => footprint::run(&mut ctx)?,
             _ => unreachable!("checked above"),
         }
+    }
+    if opts.vm {
+        vm::run(&mut ctx, opts.vm_kernel.clone())?;
     }
     footprint::finish(&mut ctx);
     let dir = ctx.tools.dir.clone();

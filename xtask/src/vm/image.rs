@@ -65,6 +65,32 @@ overhead() {
     other=$(with_nlmon $1 "--comm no-such-process")
     echo "nlmon-vm: overhead $1: round trip $base ns without nlmon, $full ns with full capture (text to /dev/null), $other ns filtered out in the kernel"
 }
+# cargo xtask bench --vm: instead of the capture suite, interleaved samples
+# of ns per operation, one per variant per round, as lines
+# "nlmon-vm: sample MODE WORKLOAD VARIANT NS".
+sample() {
+    echo go | /nlmon/nlmon-testgen $1 | sed -n 's/.*"ns_per_op":\([0-9.]*\).*/\1/p'
+}
+# sample() with nlmon running in mode $1 with the extra arguments $2.
+sample_under() {
+    /nlmon/nlmon --attach $1 $2 >/dev/null 2>/tmp/nlmon.err &
+    npid=$!
+    for _ in $(seq 600); do grep -q "attached with" /tmp/nlmon.err && break; sleep 0.1; done
+    sample "$3"
+    kill -INT $npid; wait $npid
+}
+bench_mode() {
+    for _ in $(seq $(cat /nlmon/bench-rounds)); do
+        for w in "bench-getlink 2000" "bench-pipe 20000"; do
+            name=${w%% *}
+            echo "nlmon-vm: sample $1 $name none $(sample "$w")"
+            echo "nlmon-vm: sample $1 $name text $(sample_under $1 "" "$w")"
+            [ $name = bench-pipe ] && continue
+            echo "nlmon-vm: sample $1 $name json $(sample_under $1 --json "$w")"
+            echo "nlmon-vm: sample $1 $name filtered $(sample_under $1 "--comm no-such-process" "$w")"
+        done
+    done
+}
 failed=""
 for mode in $(cat /nlmon/modes); do
     if ! /nlmon/nlmon --attach $mode --duration 0 >/dev/null 2>/tmp/probe; then
@@ -72,6 +98,7 @@ for mode in $(cat /nlmon/modes); do
         continue
     fi
     echo "nlmon-vm: mode $mode: running"
+    if [ -f /nlmon/bench-rounds ]; then bench_mode $mode; continue; fi
     overhead $mode
     if NLMON_TEST_ATTACH=$mode /nlmon/capture --include-ignored --show-output --test-threads=2 $(cat /nlmon/filter) 2>&1 | tee /tmp/out; then
         echo "nlmon-vm: mode $mode: passed"
@@ -91,6 +118,7 @@ pub fn build(
     bins: &Binaries,
     modes: &[&str],
     filter: &[String],
+    bench_rounds: Option<u32>,
     out: &Path,
 ) -> Result<()> {
     let file = fs::File::create(out).with_context(|| format!("create {}", out.display()))?;
@@ -147,6 +175,9 @@ pub fn build(
     c.file("/nlmon/nlmon", 0o755, &read(&bins.nlmon)?)?;
     c.file("/nlmon/modes", 0o644, modes.join(" ").as_bytes())?;
     c.file("/nlmon/filter", 0o644, filter.join(" ").as_bytes())?;
+    if let Some(rounds) = bench_rounds {
+        c.file("/nlmon/bench-rounds", 0o644, rounds.to_string().as_bytes())?;
+    }
 
     let mut order = String::new();
     for (name, data) in super::kernels::modules(kernel, &MODULES)? {

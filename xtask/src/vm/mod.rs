@@ -28,10 +28,25 @@ pub struct Options {
     /// Test name filters passed to the capture suite.
     #[arg(last = true)]
     filter: Vec<String>,
+    /// Set by `cargo xtask bench --vm`: benchmark samples, this many
+    /// rounds, instead of the capture suite.
+    #[arg(skip)]
+    pub bench_rounds: Option<u32>,
 }
 
 /// The default timeout, in minutes.
 const TIMEOUT_MINUTES: u64 = 15;
+
+impl Options {
+    /// The benchmark's samples instead of the capture suite.
+    pub fn bench(kernel: Option<String>, rounds: u32) -> Self {
+        Self {
+            kernel,
+            bench_rounds: Some(rounds),
+            ..Self::default()
+        }
+    }
+}
 
 impl Default for Options {
     /// The whole matrix, every mode, every test.
@@ -41,11 +56,25 @@ impl Default for Options {
             attach: None,
             timeout: TIMEOUT_MINUTES,
             filter: Vec::new(),
+            bench_rounds: None,
         }
     }
 }
 
 pub fn run(opts: &Options) -> Result<()> {
+    run_collect(opts).map(|_| ())
+}
+
+/// What one kernel of the matrix reported.
+pub struct KernelReport {
+    /// `uname -r` of the guest.
+    pub release: String,
+    /// Its `nlmon-vm: ...` lines.
+    pub reports: Vec<String>,
+}
+
+/// Runs the matrix and returns each kernel's report lines.
+pub fn run_collect(opts: &Options) -> Result<Vec<KernelReport>> {
     let specs: Vec<_> = kernels::MATRIX
         .iter()
         .filter(|k| opts.kernel.as_deref().is_none_or(|want| want == k.name))
@@ -68,6 +97,7 @@ pub fn run(opts: &Options) -> Result<()> {
     let dir = paths::target_dir().join("vm");
     std::fs::create_dir_all(&dir)?;
     let mut failures = Vec::new();
+    let mut collected = Vec::new();
     for spec in specs {
         let start = Instant::now();
         let kernel = kernels::fetch(spec)?;
@@ -76,7 +106,14 @@ pub fn run(opts: &Options) -> Result<()> {
             None => kernels::ALL_MODES.to_vec(),
         };
         let initrd = dir.join(format!("initramfs-{}.cpio", spec.name));
-        image::build(&kernel, &bins, &modes, &opts.filter, &initrd)?;
+        image::build(
+            &kernel,
+            &bins,
+            &modes,
+            &opts.filter,
+            opts.bench_rounds,
+            &initrd,
+        )?;
         let log = dir.join(format!("console-{}.log", spec.name));
         println!("vm: booting {} ({})", kernel.package, kernel.release);
         let outcome = qemu::boot(
@@ -121,9 +158,13 @@ pub fn run(opts: &Options) -> Result<()> {
             start.elapsed().as_secs_f64(),
             outcome.verdict
         );
+        collected.push(KernelReport {
+            release: kernel.release.clone(),
+            reports: outcome.reports,
+        });
     }
     if !failures.is_empty() {
         bail!("kernel matrix failed:\n  {}", failures.join("\n  "));
     }
-    Ok(())
+    Ok(collected)
 }
