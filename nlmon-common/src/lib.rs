@@ -5,7 +5,12 @@
 //! read by userspace. Rich types live in userspace (`nlmon::event`).
 #![no_std]
 
+#[cfg(feature = "decode")]
+extern crate alloc;
+
 pub mod config;
+#[cfg(feature = "decode")]
+pub mod decode;
 pub mod nlmsg;
 pub mod record;
 

@@ -6,7 +6,7 @@ use std::{
     time::SystemTime,
 };
 
-use nlmon_common::nlmsg::{BadFrame, Frame, NlMsgHdr, frames};
+use nlmon_common::decode::Decoder;
 
 use crate::{
     event::{Event, Kind},
@@ -43,7 +43,12 @@ fn clock(t: SystemTime) -> String {
 }
 
 /// Writes an event as text: one line per netlink message it carries.
-pub fn write_event(w: &mut impl Write, ev: &Event, opts: TextOptions) -> io::Result<()> {
+pub fn write_event(
+    w: &mut impl Write,
+    ev: &Event,
+    opts: TextOptions,
+    decoder: &mut Decoder,
+) -> io::Result<()> {
     let proto = protocol::name(ev.socket.protocol)
         .map(str::to_owned)
         .unwrap_or_else(|| format!("proto{}", ev.socket.protocol));
@@ -88,55 +93,22 @@ pub fn write_event(w: &mut impl Write, ev: &Event, opts: TextOptions) -> io::Res
             }
         }
     }
-    let all: Vec<Frame<'_>> = frames(&ev.data).collect();
-    if all.is_empty() {
+    decoder.learn(ev.socket.protocol, &ev.data);
+    let msgs = decoder.decode(ev.socket.protocol, &ev.data);
+    if msgs.is_empty() {
         writeln!(w, "{who} {}B (no message){tail}", ev.len)?;
     }
-    let n = all.len();
-    for (i, f) in all.iter().enumerate() {
+    let n = msgs.len();
+    for (i, m) in msgs.iter().enumerate() {
         let part = if n > 1 {
             format!(" [{}/{n}]", i + 1)
         } else {
             String::new()
         };
-        match f {
-            Frame::Msg {
-                hdr,
-                payload,
-                start,
-                end,
-            } => {
-                writeln!(
-                    w,
-                    "{who}{part} {} {} seq={} portid={} len={}{}{tail}",
-                    type_name(ev.socket.protocol, hdr.ty),
-                    flag_names(ev.socket.protocol, hdr),
-                    hdr.seq,
-                    hdr.pid,
-                    hdr.len,
-                    error_text(hdr, payload),
-                )?;
-                if opts.hex {
-                    hexdump(w, &ev.data[*start..*end], *start)?;
-                }
-            }
-            Frame::Bad {
-                start,
-                rest,
-                reason,
-            } => {
-                let why = match reason {
-                    BadFrame::ShortHeader => "fewer bytes than a header".to_owned(),
-                    BadFrame::LengthTooSmall { len } => format!("nlmsg_len {len} < 16"),
-                    BadFrame::Truncated { len } => {
-                        format!("nlmsg_len {len} but {} bytes captured", rest.len())
-                    }
-                };
-                writeln!(w, "{who}{part} MALFORMED at byte {start}: {why}{tail}")?;
-                if opts.hex {
-                    hexdump(w, rest, *start)?;
-                }
-            }
+        writeln!(w, "{who}{part} {}{tail}", m.summary())?;
+        if opts.hex {
+            let (start, end) = (m.range.0 as usize, m.range.1 as usize);
+            hexdump(w, ev.data.get(start..end).unwrap_or_default(), start)?;
         }
     }
     Ok(())
@@ -148,128 +120,6 @@ pub fn errno_text(errno: i32) -> String {
     match text.rfind(" (os error") {
         Some(at) => text[..at].to_owned(),
         None => text,
-    }
-}
-
-/// The errno of an `NLMSG_ERROR` (0 is an ack).
-fn error_text(hdr: &NlMsgHdr, payload: &[u8]) -> String {
-    if hdr.ty != NLMSG_ERROR || payload.len() < 4 {
-        return String::new();
-    }
-    let e = i32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]);
-    if e == 0 {
-        " ack".into()
-    } else {
-        format!(" error={e} ({})", errno_text(-e))
-    }
-}
-
-const NLMSG_ERROR: u16 = 2;
-
-/// Message type names: the control types every protocol shares, and
-/// rtnetlink's; the decoder knows the rest.
-pub fn type_name(protocol: u32, ty: u16) -> String {
-    const CONTROL: [&str; 4] = ["NLMSG_NOOP", "NLMSG_ERROR", "NLMSG_DONE", "NLMSG_OVERRUN"];
-    if (1..=4).contains(&ty) {
-        return CONTROL[ty as usize - 1].into();
-    }
-    if protocol == 0
-        && let Some(name) = RTM_NAMES.get((ty as usize).wrapping_sub(16) / 4)
-        && ty >= 16
-    {
-        let verb = ["NEW", "DEL", "GET", "SET"][ty as usize % 4];
-        if verb != "SET" || RTM_HAS_SET.contains(&ty) {
-            return format!("RTM_{verb}{name}");
-        }
-    }
-    match protocol {
-        16 => format!("genl:{ty}"),
-        12 => format!("nfnl:{}/{}", ty >> 8, ty & 0xff),
-        _ => format!("type={ty}"),
-    }
-}
-
-/// rtnetlink message families, in steps of four types from RTM_BASE (16).
-const RTM_NAMES: [&str; 27] = [
-    "LINK",
-    "ADDR",
-    "ROUTE",
-    "NEIGH",
-    "RULE",
-    "QDISC",
-    "TCLASS",
-    "TFILTER",
-    "ACTION",
-    "PREFIX",
-    "MULTICAST",
-    "ANYCAST",
-    "NEIGHTBL",
-    "NDUSEROPT",
-    "ADDRLABEL",
-    "DCB",
-    "NETCONF",
-    "MDB",
-    "NSID",
-    "STATS",
-    "CACHEREPORT",
-    "CHAIN",
-    "NEXTHOP",
-    "LINKPROP",
-    "VLAN",
-    "NEXTHOPBUCKET",
-    "TUNNEL",
-];
-/// The few families that have a SET message.
-const RTM_HAS_SET: [u16; 4] = [19, 67, 79, 95];
-
-/// Flag names: the generic ones, then those whose meaning depends on
-/// whether the request is a GET or a NEW/DEL.
-fn flag_names(protocol: u32, hdr: &NlMsgHdr) -> String {
-    const GENERIC: [(u16, &str); 6] = [
-        (0x1, "req"),
-        (0x2, "multi"),
-        (0x4, "ack"),
-        (0x8, "echo"),
-        (0x10, "dump_intr"),
-        (0x20, "dump_filtered"),
-    ];
-    const GET: [(u16, &str); 3] = [(0x100, "root"), (0x200, "match"), (0x400, "atomic")];
-    const NEW: [(u16, &str); 4] = [
-        (0x100, "replace"),
-        (0x200, "excl"),
-        (0x400, "create"),
-        (0x800, "append"),
-    ];
-    const DEL: [(u16, &str); 2] = [(0x100, "nonrec"), (0x200, "bulk")];
-    let mut names = Vec::new();
-    let mut rest = hdr.flags;
-    let mut take = |table: &[(u16, &'static str)]| {
-        for &(bit, name) in table {
-            if rest & bit != 0 {
-                names.push(name.to_owned());
-                rest &= !bit;
-            }
-        }
-    };
-    take(&GENERIC);
-    if hdr.flags & 0x1 != 0 && protocol == 0 && hdr.ty >= 16 {
-        match hdr.ty % 4 {
-            0 => take(&NEW),
-            1 => take(&DEL),
-            2 => take(&GET),
-            _ => {}
-        }
-    } else if hdr.flags & 0x1 != 0 && hdr.flags & 0x300 == 0x300 {
-        // Any protocol: ROOT|MATCH is NLM_F_DUMP.
-        take(&GET);
-    }
-    if rest != 0 {
-        names.push(format!("{rest:#x}"));
-    }
-    if names.is_empty() {
-        "-".into()
-    } else {
-        names.join(",")
     }
 }
 
@@ -301,43 +151,6 @@ pub fn hexdump(w: &mut impl Write, b: &[u8], base: usize) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hdr(ty: u16, flags: u16) -> NlMsgHdr {
-        NlMsgHdr {
-            len: 16,
-            ty,
-            flags,
-            seq: 1,
-            pid: 0,
-        }
-    }
-
-    #[test]
-    fn names_rtnetlink_types() {
-        assert_eq!(type_name(0, 16), "RTM_NEWLINK");
-        assert_eq!(type_name(0, 19), "RTM_SETLINK");
-        assert_eq!(type_name(0, 22), "RTM_GETADDR");
-        assert_eq!(type_name(0, 26), "RTM_GETROUTE");
-        assert_eq!(type_name(0, 23), "type=23");
-        assert_eq!(type_name(0, 104), "RTM_NEWNEXTHOP");
-        assert_eq!(type_name(0, 68), "RTM_NEWNDUSEROPT");
-        assert_eq!(type_name(0, 122), "RTM_GETTUNNEL");
-        assert_eq!(type_name(0, 2), "NLMSG_ERROR");
-        assert_eq!(type_name(0, 9999), "type=9999");
-        assert_eq!(type_name(16, 20), "genl:20");
-        assert_eq!(type_name(12, 0x0a00), "nfnl:10/0");
-    }
-
-    #[test]
-    fn names_flags_by_request_kind() {
-        assert_eq!(flag_names(0, &hdr(16, 0x605)), "req,ack,excl,create");
-        assert_eq!(flag_names(0, &hdr(18, 0x301)), "req,root,match");
-        assert_eq!(flag_names(0, &hdr(17, 0x105)), "req,ack,nonrec");
-        assert_eq!(flag_names(0, &hdr(16, 0x2)), "multi");
-        assert_eq!(flag_names(16, &hdr(20, 0x301)), "req,root,match");
-        assert_eq!(flag_names(16, &hdr(20, 0x1001)), "req,0x1000");
-        assert_eq!(flag_names(0, &hdr(3, 0)), "-");
-    }
 
     #[test]
     fn errno_texts() {

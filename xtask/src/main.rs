@@ -6,6 +6,7 @@
 mod apt;
 mod bench;
 mod bpf_linker;
+mod codegen;
 mod exec;
 mod golden;
 mod llvm;
@@ -48,6 +49,8 @@ enum Command {
     /// Capture the golden decoder corpus: real tools in a private network
     /// namespace, recorded by nlmon into nlmon-common/tests/golden/ (needs root).
     GoldenCapture(golden::Options),
+    /// Generate the decoder's tables from the kernel's YNL specs (`--check`: fail if stale).
+    Codegen(codegen::Options),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Setup => setup::run(),
         Command::Run(options) => run::run(options),
         Command::Test(options) => test::run(options),
+        Command::Codegen(options) => codegen::run(&options),
         Command::VmTest(options) => setup::run().and_then(|()| vm::run(&options)),
         Command::Bench(options) => setup::run().and_then(|()| bench::run(&options)),
         Command::GoldenCapture(options) => golden::run(&options),

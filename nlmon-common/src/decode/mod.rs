@@ -1,0 +1,174 @@
+//! Decoding netlink messages into trees of named, typed values, driven by
+//! tables (generated from the kernel's YNL specs, or written by hand from UAPI
+//! headers). Anything unknown or cut short is kept as numbers and hex and
+//! marked; no input makes it panic.
+//!
+//! ```text
+//! Decoder::decode(protocol, bytes) -> [Message]
+//! Message::summary() / Message::tree()   (text views; serde for JSON)
+//! ```
+
+mod engine;
+mod errno;
+pub mod flags;
+pub mod generated;
+mod message;
+mod render;
+mod rtnl_names;
+pub mod table;
+pub mod tables;
+mod tree;
+
+use alloc::{collections::BTreeMap, string::String, vec::Vec};
+
+pub use engine::flag_names;
+pub use errno::errno;
+pub use tree::{ErrorInfo, Header, Message, Node, Value};
+
+use table::{Dir, Family, MsgDef};
+
+/// `NETLINK_ROUTE`, `NETLINK_NETFILTER`, `NETLINK_GENERIC`.
+pub const NETLINK_ROUTE: u32 = 0;
+pub const NETLINK_NETFILTER: u32 = 12;
+pub const NETLINK_GENERIC: u32 = 16;
+/// `GENL_ID_CTRL`: nlctrl's fixed family id.
+pub const GENL_ID_CTRL: u16 = 16;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DecodeOptions {
+    /// Show key material instead of `<redacted>`.
+    pub show_secrets: bool,
+}
+
+/// Every family the decoder knows: generated from specs, then hand-written.
+pub fn families() -> impl Iterator<Item = &'static Family> {
+    generated::ALL.iter().chain(tables::ALL.iter()).copied()
+}
+
+/// Request and reply definitions of one message type.
+#[derive(Clone, Copy, Default)]
+struct Defs {
+    request: Option<&'static MsgDef>,
+    reply: Option<&'static MsgDef>,
+}
+
+impl Defs {
+    fn add(&mut self, d: &'static MsgDef) {
+        // The first table to define a type wins.
+        if matches!(d.dir, Dir::Request | Dir::Both) && self.request.is_none() {
+            self.request = Some(d);
+        }
+        if matches!(d.dir, Dir::Reply | Dir::Both) && self.reply.is_none() {
+            self.reply = Some(d);
+        }
+    }
+
+    /// The definition for a message going this way, else the other way's.
+    fn pick(&self, request: bool) -> Option<&'static MsgDef> {
+        if request {
+            self.request.or(self.reply)
+        } else {
+            self.reply.or(self.request)
+        }
+    }
+}
+
+/// A generic netlink family id as learned.
+#[derive(Clone, Debug)]
+struct GenlFamily {
+    name: String,
+    table: Option<&'static Family>,
+    /// Commands of `table`, by number.
+    defs: BTreeMap<u16, Defs>,
+}
+
+/// Decodes buffers of netlink messages; remembers what it learns from them
+/// (generic netlink family ids).
+#[derive(Clone, Debug)]
+pub struct Decoder {
+    opts: DecodeOptions,
+    /// Raw protocols: (protocol, nlmsg_type) -> definitions.
+    raw: BTreeMap<(u32, u16), Defs>,
+    /// Generic netlink families with tables, by name.
+    genl_tables: BTreeMap<&'static str, &'static Family>,
+    /// Learned generic netlink ids.
+    genl: BTreeMap<u16, GenlFamily>,
+}
+
+impl core::fmt::Debug for Defs {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Defs")
+            .field("request", &self.request.map(|d| d.name))
+            .field("reply", &self.reply.map(|d| d.name))
+            .finish()
+    }
+}
+
+impl Decoder {
+    pub fn new(opts: DecodeOptions) -> Self {
+        let mut d = Self {
+            opts,
+            raw: BTreeMap::new(),
+            genl_tables: BTreeMap::new(),
+            genl: BTreeMap::new(),
+        };
+        for fam in families() {
+            if fam.protocol == NETLINK_GENERIC {
+                d.genl_tables.entry(fam.name).or_insert(fam);
+            } else {
+                for m in fam.messages {
+                    d.raw.entry((fam.protocol, m.value)).or_default().add(m);
+                }
+            }
+        }
+        d.add_genl_family(GENL_ID_CTRL, "nlctrl");
+        d
+    }
+
+    pub fn options(&self) -> DecodeOptions {
+        self.opts
+    }
+
+    /// Registers a generic netlink family id (from a `CTRL_CMD_GETFAMILY`
+    /// dump at start, or seen on the wire).
+    pub fn add_genl_family(&mut self, id: u16, name: &str) {
+        if self.genl.get(&id).is_some_and(|f| f.name == name) {
+            return;
+        }
+        let table = self.genl_tables.get(name).copied();
+        let mut defs: BTreeMap<u16, Defs> = BTreeMap::new();
+        for m in table.map(|t| t.messages).unwrap_or(&[]) {
+            defs.entry(m.value).or_default().add(m);
+        }
+        self.genl.insert(
+            id,
+            GenlFamily {
+                name: name.into(),
+                table,
+                defs,
+            },
+        );
+    }
+
+    /// The name of a learned generic netlink family id.
+    pub fn genl_family(&self, id: u16) -> Option<&str> {
+        self.genl.get(&id).map(|f| f.name.as_str())
+    }
+
+    /// Learns from traffic: generic netlink family ids from nlctrl's
+    /// `CTRL_CMD_NEWFAMILY` replies and notifications. Cheap; ignores
+    /// anything it does not understand.
+    pub fn learn(&mut self, protocol: u32, data: &[u8]) {
+        if protocol != NETLINK_GENERIC {
+            return;
+        }
+        for (id, name) in message::new_families(data) {
+            self.add_genl_family(id, &name);
+        }
+    }
+
+    /// Decodes every message in `data` (one captured buffer).
+    pub fn decode(&self, protocol: u32, data: &[u8]) -> Vec<Message> {
+        message::decode_buffer(self, protocol, data)
+    }
+}

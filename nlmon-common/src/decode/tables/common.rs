@@ -1,0 +1,111 @@
+//! Tables every protocol shares: address families, the extended ack
+//! attributes, netfilter's `nfgenmsg` and subsystem numbers.
+
+use crate::decode::{
+    generated,
+    table::{Attr, AttrKind, AttrSet, Enum, Field, FieldKind, Hint, Order, Scalar, Struct},
+};
+
+/// `AF_*` (`include/linux/socket.h`), for the `*_family` fields of headers.
+pub static ADDRESS_FAMILY: Enum = Enum {
+    name: "address-family",
+    flags: false,
+    entries: &[
+        (0, "unspec"),
+        (1, "unix"),
+        (2, "inet"),
+        (3, "ax25"),
+        (4, "ipx"),
+        (5, "appletalk"),
+        (7, "bridge"),
+        (10, "inet6"),
+        (16, "netlink"),
+        (17, "packet"),
+        (28, "mpls"),
+        (29, "can"),
+        (38, "alg"),
+        (40, "vsock"),
+        (44, "xdp"),
+    ],
+};
+
+/// `struct nfgenmsg`: every netfilter message starts with it.
+pub static NFGENMSG: Struct = Struct {
+    name: "nfgenmsg",
+    fields: &[
+        Field {
+            name: "nfgen_family",
+            kind: FieldKind::Scalar(Scalar::U8),
+            order: Order::Host,
+            hint: Hint::None,
+            enumeration: Some(&ADDRESS_FAMILY),
+        },
+        Field {
+            name: "version",
+            kind: FieldKind::Scalar(Scalar::U8),
+            order: Order::Host,
+            hint: Hint::None,
+            enumeration: None,
+        },
+        Field {
+            name: "res_id",
+            kind: FieldKind::Scalar(Scalar::U16),
+            order: Order::Big,
+            hint: Hint::None,
+            enumeration: None,
+        },
+    ],
+};
+
+/// `enum nlmsgerr_attrs` (`include/uapi/linux/netlink.h`).
+pub static EXTACK: AttrSet = AttrSet {
+    name: "nlmsgerr-attrs",
+    attrs: &[
+        Attr {
+            name: "NLMSGERR_ATTR_MSG",
+            ..Attr::new(1, AttrKind::String)
+        },
+        Attr {
+            name: "NLMSGERR_ATTR_OFFS",
+            ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
+        },
+        Attr {
+            name: "NLMSGERR_ATTR_COOKIE",
+            hint: Hint::Hex,
+            ..Attr::new(3, AttrKind::Binary)
+        },
+        Attr {
+            name: "NLMSGERR_ATTR_POLICY",
+            ..Attr::new(4, AttrKind::Nest(&generated::nlctrl::SET_POLICY_ATTRS))
+        },
+        Attr {
+            name: "NLMSGERR_ATTR_MISS_TYPE",
+            ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
+        },
+        Attr {
+            name: "NLMSGERR_ATTR_MISS_NEST",
+            ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
+        },
+    ],
+};
+
+/// `NFNL_SUBSYS_*` (`include/uapi/linux/netfilter/nfnetlink.h`): the high
+/// byte of a netfilter message type.
+pub fn nfnl_subsystem(id: u8) -> Option<&'static str> {
+    const NAMES: [&str; 13] = [
+        "none",
+        "ctnetlink",
+        "ctnetlink_exp",
+        "queue",
+        "ulog",
+        "osf",
+        "ipset",
+        "acct",
+        "cthelper",
+        "cttimeout",
+        "nftables",
+        "nftcompat",
+        "hook",
+    ];
+    NAMES.get(id as usize).copied()
+}
