@@ -22,6 +22,12 @@ pub fn all() -> Vec<Step> {
             ],
         )
         .lint(),
+        Step::task(
+            "codegen",
+            "cargo xtask codegen --check (the decoder's tables match the kernel's YNL specs)",
+            || crate::codegen::run(&crate::codegen::Options { check: true }),
+        )
+        .lint(),
         Step::cargo(
             "clippy-ebpf",
             &[

@@ -10,7 +10,7 @@ use super::{
     engine::{self, Ctx},
     errno::errno,
     flags::{self, FlagKind},
-    rtnl_names,
+    generated, rtnl_names,
     table::{MsgDef, OpKind, Struct},
     tables,
     tree::{ErrorInfo, Header, Message, Node, Value},
@@ -190,7 +190,9 @@ fn decode_message(
                     if protocol == NETLINK_ROUTE {
                         m.type_name = rtnl_names::name(ty);
                     }
-                    let fixed = (protocol == NETLINK_NETFILTER).then_some(&tables::NFGENMSG);
+                    // Every netfilter message starts with nfgenmsg.
+                    let fixed = (protocol == NETLINK_NETFILTER)
+                        .then_some(&generated::nftables::STRUCT_NFGENMSG);
                     body(fixed, None, payload, off, ctx, &mut m);
                 }
             }

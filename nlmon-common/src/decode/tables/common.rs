@@ -3,7 +3,7 @@
 
 use crate::decode::{
     generated,
-    table::{Attr, AttrKind, AttrSet, Enum, Field, FieldKind, Hint, Order, Scalar, Struct},
+    table::{Attr, AttrKind, AttrSet, Enum, Hint, Scalar},
 };
 
 /// `AF_*` (`include/linux/socket.h`), for the `*_family` fields of headers.
@@ -26,34 +26,6 @@ pub static ADDRESS_FAMILY: Enum = Enum {
         (38, "alg"),
         (40, "vsock"),
         (44, "xdp"),
-    ],
-};
-
-/// `struct nfgenmsg`: every netfilter message starts with it.
-pub static NFGENMSG: Struct = Struct {
-    name: "nfgenmsg",
-    fields: &[
-        Field {
-            name: "nfgen_family",
-            kind: FieldKind::Scalar(Scalar::U8),
-            order: Order::Host,
-            hint: Hint::None,
-            enumeration: Some(&ADDRESS_FAMILY),
-        },
-        Field {
-            name: "version",
-            kind: FieldKind::Scalar(Scalar::U8),
-            order: Order::Host,
-            hint: Hint::None,
-            enumeration: None,
-        },
-        Field {
-            name: "res_id",
-            kind: FieldKind::Scalar(Scalar::U16),
-            order: Order::Big,
-            hint: Hint::None,
-            enumeration: None,
-        },
     ],
 };
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-pub use common::{ADDRESS_FAMILY, EXTACK, NFGENMSG, nfnl_subsystem};
+pub use common::{ADDRESS_FAMILY, EXTACK, nfnl_subsystem};
 
 use super::table::Family;
 

@@ -1,0 +1,91 @@
+//! The truncation matrix: every prefix of every test buffer decodes without
+//! panicking, and a cut message says it was cut.
+
+mod support;
+
+use nlmon_common::decode::{DecodeOptions, Decoder};
+use support::{attr, corpus, msg};
+
+fn built() -> Vec<(u32, Vec<u8>)> {
+    let mut ifaddr = vec![2u8, 24, 0x80, 0];
+    ifaddr.extend(3u32.to_ne_bytes());
+    ifaddr.extend(attr(2, &[10, 0, 0, 1]));
+    ifaddr.extend(attr(1, &[10, 0, 0, 1]));
+    ifaddr.extend(attr(0x2a, &[1, 2, 3, 4, 5, 6, 7, 8]));
+    let mut err = (-22i32).to_ne_bytes().to_vec();
+    err.extend(msg(20, 0x605, 17, &ifaddr));
+    err.extend(attr(1, b"bad thing\0"));
+    err.extend(attr(2, &36u32.to_ne_bytes()));
+    vec![
+        (0, msg(20, 0x605, 17, &ifaddr)),
+        (0, msg(2, 0x200, 17, &err)),
+        (16, msg(16, 0x301, 1, &[3, 1, 0, 0])),
+    ]
+}
+
+/// Decodes every prefix of `data`; each message cut short must be marked.
+fn matrix(d: &Decoder, protocol: u32, data: &[u8], what: &str) -> usize {
+    let mut checked = 0;
+    for cut in 0..data.len() {
+        let msgs = d.decode(protocol, &data[..cut]);
+        for m in &msgs {
+            let (start, end) = (m.range.0 as usize, m.range.1 as usize);
+            assert!(
+                start <= end && end <= cut,
+                "{what} cut {cut}: range {start}..{end}"
+            );
+            // A message whose declared length runs past the cut is truncated.
+            let cut_short = start + (m.header.len as usize) > cut || m.malformed.is_some();
+            if cut_short {
+                assert!(
+                    m.truncated,
+                    "{what} cut {cut}: {} not marked truncated",
+                    m.summary()
+                );
+            }
+            let _ = m.tree();
+        }
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn every_prefix_of_built_messages() {
+    let d = Decoder::new(DecodeOptions::default());
+    for (i, (p, data)) in built().iter().enumerate() {
+        matrix(&d, *p, data, &format!("built #{i}"));
+    }
+}
+
+#[test]
+fn every_prefix_of_the_golden_corpus() {
+    let d = Decoder::new(DecodeOptions::default());
+    let records = corpus();
+    let mut prefixes = 0;
+    // Per message, not per buffer: dump buffers hold hundreds of messages,
+    // and each message's prefixes are what the matrix is about.
+    for r in &records {
+        for m in d.decode(r.protocol, &r.data) {
+            let bytes = &r.data[m.range.0 as usize..m.range.1 as usize];
+            prefixes += matrix(&d, r.protocol, bytes, &r.file);
+        }
+    }
+    println!("{} records, {prefixes} prefixes", records.len());
+}
+
+#[test]
+#[ignore]
+fn show() {
+    let d = Decoder::new(DecodeOptions::default());
+    let want = std::env::var("SHOW").unwrap_or_default();
+    for r in corpus().iter().filter(|r| r.file.contains(&want)) {
+        println!("== {} {} {}", r.file, r.direction, r.protocol);
+        for m in d.decode(r.protocol, &r.data) {
+            println!("{}", m.summary());
+            if std::env::var("TREE").is_ok() {
+                print!("{}", m.tree());
+            }
+        }
+    }
+}
