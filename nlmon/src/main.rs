@@ -19,7 +19,6 @@ use nlmon::{
     print::{TextOptions, write_event},
     protocol,
 };
-use nlmon_common::decode::{DecodeOptions, Decoder};
 use tokio::{
     io::{Interest, unix::AsyncFd},
     signal::unix::{SignalKind, signal},
@@ -170,7 +169,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let ring = unsafe { AsyncFd::register_with_interest(RingFd(capture.fd()), Interest::READABLE) }
         .map_err(|e| anyhow::anyhow!("cannot poll the ring buffer: {}", e.into_parts().1))?;
     let text = TextOptions { hex: cli.hex };
-    let mut decoder = Decoder::new(DecodeOptions::default());
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut events: Vec<Event> = Vec::new();
     let mut seen: u64 = 0;
@@ -188,7 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let mut guard = guard.context("waiting on the ring buffer")?;
                 capture.drain(&mut events);
                 guard.clear_ready();
-                done = show(&mut out, &mut events, &mut seen, &cli, text, &mut decoder)?;
+                done = show(&mut out, &mut events, &mut seen, &cli, text)?;
             }
             _ = tick.tick() => {
                 capture.flush_logs();
@@ -204,7 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // What the ring still holds was captured before the end: show it too.
     if cli.count.is_none_or(|n| seen < n) {
         capture.drain(&mut events);
-        show(&mut out, &mut events, &mut seen, &cli, text, &mut decoder)?;
+        show(&mut out, &mut events, &mut seen, &cli, text)?;
     }
     let c = capture.counters();
     report_loss(&last, &c);
@@ -226,14 +224,13 @@ fn show(
     seen: &mut u64,
     cli: &Cli,
     text: TextOptions,
-    decoder: &mut Decoder,
 ) -> anyhow::Result<bool> {
     for ev in events.drain(..) {
         if cli.json {
             serde_json::to_writer(&mut *out, &ev)?;
             writeln!(out)?;
         } else {
-            write_event(out, &ev, text, decoder)?;
+            write_event(out, &ev, text)?;
         }
         *seen += 1;
         if cli.count.is_some_and(|n| *seen >= n) {

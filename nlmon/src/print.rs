@@ -3,10 +3,11 @@
 
 use std::{
     io::{self, Write},
+    sync::{LazyLock, Mutex},
     time::SystemTime,
 };
 
-use nlmon_common::decode::Decoder;
+use nlmon_common::decode::{DecodeOptions, Decoder};
 
 use crate::{
     event::{Event, Kind},
@@ -43,7 +44,37 @@ fn clock(t: SystemTime) -> String {
 }
 
 /// Writes an event as text: one line per netlink message it carries.
-pub fn write_event(
+pub fn write_event(w: &mut impl Write, ev: &Event, opts: TextOptions) -> io::Result<()> {
+    // A poisoned lock only means another thread panicked mid-print; the
+    // decoder's state (learned family ids) is still usable.
+    let mut decoder = DECODER.lock().unwrap_or_else(|e| e.into_inner());
+    write_event_with(w, ev, opts, &mut decoder)
+}
+
+/// The decoder of [`write_event`]: one per process, so what it learns (generic
+/// netlink family ids) serves every later event.
+static DECODER: LazyLock<Mutex<Decoder>> =
+    LazyLock::new(|| Mutex::new(Decoder::new(DecodeOptions::default())));
+
+/// The name of a message type, as far as the type alone tells (generic
+/// netlink ids need the decoder's learned state: `genl:ID`).
+pub fn type_name(protocol: u32, ty: u16) -> String {
+    let decoder = DECODER.lock().unwrap_or_else(|e| e.into_inner());
+    match decoder.type_name(protocol, ty) {
+        Some(name) => name.to_owned(),
+        None => match protocol {
+            16 => match decoder.genl_family(ty) {
+                Some(f) => format!("genl:{f}"),
+                None => format!("genl:{ty}"),
+            },
+            12 => format!("nfnl:{}/{}", ty >> 8, ty & 0xff),
+            _ => format!("type={ty}"),
+        },
+    }
+}
+
+/// [`write_event`] with a decoder of the caller's.
+pub fn write_event_with(
     w: &mut impl Write,
     ev: &Event,
     opts: TextOptions,

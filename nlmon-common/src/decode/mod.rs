@@ -167,6 +167,24 @@ impl Decoder {
         }
     }
 
+    /// The name of a message type as far as the number tells: control
+    /// messages, raw protocols' types (a request's name where requests and
+    /// replies differ). Generic netlink types are family ids: `None`.
+    pub fn type_name(&self, protocol: u32, ty: u16) -> Option<&'static str> {
+        const CONTROL: [&str; 4] = ["NLMSG_NOOP", "NLMSG_ERROR", "NLMSG_DONE", "NLMSG_OVERRUN"];
+        if (1..=4).contains(&ty) {
+            return Some(CONTROL[ty as usize - 1]);
+        }
+        if protocol == NETLINK_GENERIC {
+            return None;
+        }
+        match self.raw.get(&(protocol, ty)).and_then(|d| d.pick(true)) {
+            Some(def) => Some(def.name),
+            None if protocol == NETLINK_ROUTE => rtnl_names::name(ty),
+            None => None,
+        }
+    }
+
     /// Decodes every message in `data` (one captured buffer).
     pub fn decode(&self, protocol: u32, data: &[u8]) -> Vec<Message> {
         message::decode_buffer(self, protocol, data)
