@@ -60,7 +60,9 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         ),
     ];
     for (what, args) in &loads {
-        let mut lost = 0;
+        // Per nlmon output: records lost, and the generator's calls (each
+        // one record) over all its runs.
+        let mut lost = [(0u64, 0u64); 2];
         let samples = interleave(ctx.rounds, &tracers, |t| {
             let r = match t {
                 Tracer::None => traffic::run(&ctx.tools, &ns, args, false)?,
@@ -68,7 +70,9 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
                 Tracer::Nlmon(out) => {
                     let (r, s) =
                         ctx.with_nlmon(*out, &[], |c, _| traffic::run(&c.tools, &ns, args, false))?;
-                    lost += s.lost;
+                    let l = &mut lost[usize::from(*out == Output::Json)];
+                    l.0 += s.lost;
+                    l.1 += r.calls;
                     r
                 }
                 Tracer::Filtered => {
@@ -82,8 +86,16 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         })?;
         let base = &samples[0];
         for (t, s) in tracers.iter().zip(&samples) {
-            ctx.report
-                .row(1, format!("{what}: {}", t.name()), time(median(s)));
+            let mut measured = time(median(s));
+            if let Tracer::Nlmon(out) = t {
+                // A lossy capture costs less than a whole one: say so.
+                let (l, calls) = lost[usize::from(*out == Output::Json)];
+                if l > 0 {
+                    let pct = l as f64 * 100.0 / calls.max(1) as f64;
+                    measured.push_str(&format!(" ({pct:.1} % of records lost)"));
+                }
+            }
+            ctx.report.row(1, format!("{what}: {}", t.name()), measured);
             if *t == Tracer::None {
                 continue;
             }
@@ -96,11 +108,6 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         let spent = super::profile::per_program(ctx, &ns, args)?;
         ctx.report
             .row(1, format!("{what}: nlmon's eBPF programs"), spent);
-        if lost > 0 {
-            ctx.report.note(format!(
-                "{what}: nlmon lost {lost} records (ring buffer full) during full capture"
-            ));
-        }
     }
     Ok(())
 }

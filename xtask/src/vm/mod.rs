@@ -43,6 +43,10 @@ impl Options {
         Self {
             kernel,
             bench_rounds: Some(rounds),
+            // Every sample attaches nlmon afresh, which takes seconds under
+            // emulation (kprobes on 6.1 most): a round of one mode is about
+            // two minutes.
+            timeout: 10 + 8 * u64::from(rounds),
             ..Self::default()
         }
     }
