@@ -1,0 +1,70 @@
+//! Decoder throughput over the golden corpus, for `cargo xtask bench`
+//! (workload 4): messages per second on one core, for decoding alone, for
+//! decoding plus the one-line text view, and for decoding plus JSON.
+//!
+//! `cargo run --release -p nlmon-common --features decode --example
+//! decode-bench -- SECONDS [VIEW...]`: prints one JSON line per view (all
+//! three unless named). `SECONDS` 0 makes one pass per view, for counting
+//! instructions under callgrind; the view `none` only loads the corpus.
+
+use std::{hint::black_box, process::ExitCode, time::Instant};
+
+use nlmon_common::decode::{DecodeOptions, Decoder, Message};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+/// What is done with each decoded message.
+const VIEWS: [&str; 3] = ["decode", "text", "json"];
+
+fn view(name: &str, m: &Message) -> usize {
+    match name {
+        "text" => m.summary().len(),
+        "json" => serde_json::to_string(m).map_or(0, |s| s.len()),
+        _ => 0,
+    }
+}
+
+fn main() -> ExitCode {
+    let secs: f64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2.0);
+    let views: Vec<String> = std::env::args().skip(2).collect();
+    let corpus = support::corpus();
+    if corpus.is_empty() {
+        eprintln!("decode-bench: no golden corpus in nlmon-common/tests/golden");
+        return ExitCode::FAILURE;
+    }
+    // Family ids first, as a running nlmon learns them from traffic.
+    let mut decoder = Decoder::new(DecodeOptions::default());
+    for r in &corpus {
+        decoder.learn(r.protocol, &r.data);
+    }
+    let bytes: usize = corpus.iter().map(|r| r.data.len()).sum();
+    for name in VIEWS
+        .into_iter()
+        .filter(|v| views.is_empty() || views.iter().any(|w| w == v))
+    {
+        let start = Instant::now();
+        let (mut messages, mut passes, mut out) = (0u64, 0u64, 0usize);
+        while passes == 0 || start.elapsed().as_secs_f64() < secs {
+            for r in &corpus {
+                let msgs = decoder.decode(r.protocol, black_box(&r.data));
+                messages += msgs.len() as u64;
+                for m in &msgs {
+                    out += view(name, m);
+                }
+                black_box(&msgs);
+            }
+            passes += 1;
+        }
+        let took = start.elapsed().as_secs_f64();
+        println!(
+            r#"{{"view":"{name}","records":{},"corpus_bytes":{bytes},"passes":{passes},"messages":{messages},"output_bytes":{out},"secs":{took:.3},"messages_per_sec":{:.0}}}"#,
+            corpus.len(),
+            messages as f64 / took
+        );
+    }
+    ExitCode::SUCCESS
+}
