@@ -122,6 +122,7 @@ pub fn bytes_value(b: &[u8], hint: Hint) -> Value {
             }
         }
         (Hint::Mac, 1..=32) => Value::Mac(b.to_vec()),
+        (Hint::Text, _) => Value::Str(text(b)),
         _ => Value::Bytes(b.to_vec()),
     }
 }
@@ -193,6 +194,11 @@ pub fn decode_struct(
         }
     }
     (nodes, pos, false)
+}
+
+/// Bytes a struct takes.
+fn struct_size(st: &Struct, depth: u32) -> usize {
+    st.fields.iter().map(|f| field_size(f, depth)).sum()
 }
 
 /// Bytes a field takes.
@@ -329,7 +335,24 @@ fn decode_attr(
     };
     let mut n = Node::new(attr.name, Some(a.ty as u64), Value::None, r);
     if attr.secret && !ctx.show_secrets {
-        n.redacted = true;
+        // A secret struct (`struct xfrm_algo`) keeps its header (the
+        // algorithm's name, the key length); the key after it is hidden.
+        if let AttrKind::Struct(st) = attr.kind {
+            let (children, used, _) = decode_struct(st, a.payload, off + NLA_HDRLEN, ctx.deeper());
+            n.children = children;
+            if used < a.payload.len() {
+                let mut key = Node::new(
+                    "key",
+                    None,
+                    Value::None,
+                    range(off + NLA_HDRLEN + used, a.payload.len() - used),
+                );
+                key.redacted = true;
+                n.children.push(key);
+            }
+        } else {
+            n.redacted = true;
+        }
         return n;
     }
     if ctx.depth >= MAX_DEPTH {
@@ -392,6 +415,25 @@ fn decode_attr(
             n.value = Value::Array(items);
             if !p.len().is_multiple_of(size) {
                 n.truncated = a.truncated;
+            }
+        }
+        AttrKind::StructArray(st) => {
+            // One child per element, numbered by its index.
+            let size = struct_size(st, ctx.depth);
+            let mut pos = 0;
+            while size > 0 && pos < p.len() {
+                let chunk = &p[pos..(pos + size).min(p.len())];
+                let (children, _, short) = decode_struct(st, chunk, poff + pos, ctx.deeper());
+                let mut item = Node::new(
+                    st.name,
+                    Some((pos / size) as u64),
+                    Value::None,
+                    range(poff + pos, chunk.len()),
+                );
+                item.children = children;
+                item.truncated = short;
+                n.children.push(item);
+                pos += size;
             }
         }
         AttrKind::Bitfield32 => {

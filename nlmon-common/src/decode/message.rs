@@ -6,7 +6,8 @@
 use alloc::{boxed::Box, format, string::String, vec, vec::Vec};
 
 use super::{
-    Decoder, GENL_ID_CTRL, NETLINK_GENERIC, NETLINK_NETFILTER, NETLINK_ROUTE,
+    Decoder, GENL_ID_CTRL, NETLINK_AUDIT, NETLINK_CONNECTOR, NETLINK_GENERIC,
+    NETLINK_KOBJECT_UEVENT, NETLINK_NETFILTER, NETLINK_ROUTE, NETLINK_SOCK_DIAG,
     engine::{self, Ctx},
     errno::errno,
     flags::{self, FlagKind},
@@ -37,6 +38,10 @@ fn header(h: &NlMsgHdr) -> Header {
 }
 
 pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8]) -> Vec<Message> {
+    // Kernel uevents are text without a netlink header.
+    if protocol == NETLINK_KOBJECT_UEVENT {
+        return vec![tables::uevent::decode(data)];
+    }
     let mut out = Vec::new();
     for f in frames(data) {
         match f {
@@ -160,6 +165,13 @@ fn decode_message(
     let request = hdr.flags & flags::NLM_F_REQUEST != 0;
     let mut def = None;
     match hdr.ty {
+        // The connector sends everything as NLMSG_DONE, after a cn_msg.
+        _ if protocol == NETLINK_CONNECTOR => {
+            let (name, nodes, short) = tables::connector::decode(payload, off, ctx);
+            m.type_name = Some(name);
+            m.body = nodes;
+            m.truncated |= short;
+        }
         NLMSG_NOOP => m.type_name = Some("NLMSG_NOOP"),
         NLMSG_ERROR | NLMSG_DONE => {
             m.type_name = Some(if hdr.ty == NLMSG_ERROR {
@@ -174,14 +186,29 @@ fn decode_message(
             def = decode_genl(d, hdr, payload, off, ctx, &mut m);
         }
         ty => {
-            def = d
-                .raw
-                .get(&(protocol, ty))
-                .and_then(|defs| defs.pick(request));
+            def = if protocol == NETLINK_SOCK_DIAG {
+                // One type, a header per address family (the first byte).
+                tables::sock_diag::select(ty, payload.first().copied().unwrap_or(0), request)
+            } else {
+                d.raw
+                    .get(&(protocol, ty))
+                    .and_then(|defs| defs.pick(request))
+            };
             if protocol == NETLINK_NETFILTER {
                 m.family = tables::nfnl_subsystem((ty >> 8) as u8).map(String::from);
             }
             match def {
+                Some(def) if protocol == NETLINK_AUDIT && tables::audit::is_text(ty) => {
+                    // Audit records are text (`audit(...): key=value ...`).
+                    m.type_name = Some(def.name);
+                    let r = (off as u32, (off + payload.len()) as u32);
+                    m.body.push(Node::new(
+                        "text",
+                        None,
+                        Value::Str(engine::text(payload)),
+                        r,
+                    ));
+                }
                 Some(def) => {
                     m.type_name = Some(def.name);
                     body(def.header, Some(def), payload, off, ctx, &mut m);
@@ -223,13 +250,22 @@ fn body(
         let (nodes, u, short) = engine::decode_struct(st, payload, off, ctx);
         m.body.extend(nodes);
         m.truncated |= short;
-        used = u;
+        // Attributes start at the next 4-byte boundary (`nlmsg_attrdata`),
+        // which matters after 1-byte headers such as `rtgenmsg`.
+        used = u.next_multiple_of(4).min(payload.len());
     }
     let rest = payload.get(used..).unwrap_or(&[]);
     if rest.is_empty() {
         return;
     }
     match def {
+        // A definition without attributes: what follows its header is not
+        // TLVs (audit rules, say), so it is shown as bytes.
+        Some(def) if def.attrs.is_none() => {
+            let r = ((off + used) as u32, (off + payload.len()) as u32);
+            m.body
+                .push(Node::new("payload", None, Value::Bytes(rest.to_vec()), r));
+        }
         Some(def) => {
             let (nodes, t) = engine::decode_attrs(def.attrs, rest, off + used, ctx);
             m.body.extend(nodes);

@@ -29,6 +29,10 @@ use table::{Dir, Family, MsgDef};
 
 /// `NETLINK_ROUTE`, `NETLINK_NETFILTER`, `NETLINK_GENERIC`.
 pub const NETLINK_ROUTE: u32 = 0;
+pub const NETLINK_SOCK_DIAG: u32 = 4;
+pub const NETLINK_AUDIT: u32 = 9;
+pub const NETLINK_CONNECTOR: u32 = 11;
+pub const NETLINK_KOBJECT_UEVENT: u32 = 15;
 pub const NETLINK_NETFILTER: u32 = 12;
 pub const NETLINK_GENERIC: u32 = 16;
 /// `GENL_ID_CTRL`: nlctrl's fixed family id.

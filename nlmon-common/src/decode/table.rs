@@ -72,6 +72,8 @@ pub enum Hint {
     /// IPv4 or IPv6, chosen by length (4 or 16 bytes).
     Ip,
     Uuid,
+    /// NUL-padded text in a fixed-size field (`char alg_name[64]`).
+    Text,
 }
 
 /// Named values of an integer: an enum, or bit flags.
@@ -224,6 +226,8 @@ pub enum AttrKind {
     Struct(&'static Struct),
     /// Back-to-back scalars (`binary` with a `sub-type`).
     Array(Scalar),
+    /// Back-to-back C structs (`NHA_GROUP`'s `struct nexthop_grp`s).
+    StructArray(&'static Struct),
     /// `struct nla_bitfield32`: value and selector.
     Bitfield32,
     Nest(&'static AttrSet),

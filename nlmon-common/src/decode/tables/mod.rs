@@ -2,11 +2,39 @@
 //! the kernel's YNL specs do not describe (written from UAPI headers), and the
 //! pieces every protocol shares.
 
+pub mod audit;
 mod common;
+pub mod connector;
+mod dsl;
+mod nf_conntrack;
+mod nf_misc;
+mod nl80211;
+mod rt_common;
+mod rt_misc;
+mod rt_neigh;
+mod rt_nexthop;
+mod rt_rule;
+mod seg6;
+pub mod sock_diag;
+pub mod uevent;
+mod wireguard;
+mod xfrm;
 
 pub use common::{ADDRESS_FAMILY, EXTACK, nfnl_subsystem};
 
 use super::table::Family;
 
 /// Families described here rather than generated from specs.
-pub static ALL: &[&Family] = &[];
+pub static ALL: &[&Family] = &[
+    &rt_neigh::FAMILY,
+    &rt_rule::FAMILY,
+    &rt_nexthop::FAMILY,
+    &rt_misc::FAMILY,
+    &xfrm::FAMILY,
+    &nf_conntrack::FAMILY,
+    &nf_misc::FAMILY,
+    &nl80211::FAMILY,
+    &wireguard::FAMILY,
+    &seg6::FAMILY,
+    &audit::FAMILY,
+];
