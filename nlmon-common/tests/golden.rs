@@ -172,11 +172,15 @@ fn corpus_has_at_least_150_distinct_shapes() {
             shapes.extend(ms.iter().map(shape));
         }
     }
-    let protocols: BTreeSet<u32> = shapes.iter().map(|s| s.0).collect();
+    let mut per_protocol = std::collections::BTreeMap::<u32, usize>::new();
+    for s in &shapes {
+        *per_protocol.entry(s.0).or_default() += 1;
+    }
     println!(
-        "{messages} messages, {} distinct shapes, protocols {protocols:?}",
+        "{messages} messages, {} distinct shapes; shapes per protocol: {per_protocol:?}",
         shapes.len()
     );
+    let protocols: BTreeSet<u32> = per_protocol.keys().copied().collect();
     assert!(shapes.len() >= 150, "only {} distinct shapes", shapes.len());
     // route, sock_diag, xfrm, netfilter, generic at least.
     for p in [0, 4, 6, 12, 16] {
