@@ -77,10 +77,11 @@ fn every_prefix_of_the_golden_corpus() {
 #[test]
 #[ignore]
 fn show() {
-    let d = Decoder::new(DecodeOptions::default());
+    let mut d = Decoder::new(DecodeOptions::default());
     let want = std::env::var("SHOW").unwrap_or_default();
     for r in corpus().iter().filter(|r| r.file.contains(&want)) {
         println!("== {} {} {}", r.file, r.direction, r.protocol);
+        d.learn(r.protocol, &r.data);
         for m in d.decode(r.protocol, &r.data) {
             println!("{}", m.summary());
             if std::env::var("TREE").is_ok() {

@@ -520,7 +520,8 @@ fn decode_indexed(elem: &'static Attr, b: &[u8], off: usize, ctx: Ctx) -> (Vec<N
             break;
         };
         let mut n = decode_attr(Some(elem), &a, b, off + pos, ctx);
-        // The index, whatever the element type says.
+        // Elements are named by their index (rendered `[1]`).
+        n.name = "";
         n.number = Some(a.ty as u64);
         n.truncated |= a.truncated;
         truncated |= n.truncated;

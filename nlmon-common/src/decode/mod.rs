@@ -117,16 +117,23 @@ impl Decoder {
             genl: BTreeMap::new(),
         };
         for fam in families() {
-            if fam.protocol == NETLINK_GENERIC {
-                d.genl_tables.entry(fam.name).or_insert(fam);
-            } else {
-                for m in fam.messages {
-                    d.raw.entry((fam.protocol, m.value)).or_default().add(m);
-                }
-            }
+            d.add_family(fam);
         }
         d.add_genl_family(GENL_ID_CTRL, "nlctrl");
         d
+    }
+
+    /// Adds a table besides the built-in ones (a family of the caller's);
+    /// where both define a message, the built-in one wins. A generic netlink
+    /// table applies to ids registered after it.
+    pub fn add_family(&mut self, fam: &'static Family) {
+        if fam.protocol == NETLINK_GENERIC {
+            self.genl_tables.entry(fam.name).or_insert(fam);
+        } else {
+            for m in fam.messages {
+                self.raw.entry((fam.protocol, m.value)).or_default().add(m);
+            }
+        }
     }
 
     pub fn options(&self) -> DecodeOptions {

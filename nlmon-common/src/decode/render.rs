@@ -142,6 +142,7 @@ impl Node {
             }
         } else {
             match self.number {
+                Some(n) if self.name.is_empty() => format!("[{n}]"),
                 Some(n) => format!("{} ({n})", self.name),
                 None => String::from(self.name),
             }
@@ -157,7 +158,13 @@ impl Node {
                 None => out.push_str("?="),
             }
         } else {
-            out.push_str(self.name);
+            match self.number {
+                // An indexed array's element.
+                Some(n) if self.name.is_empty() => {
+                    let _ = write!(out, "[{n}]");
+                }
+                _ => out.push_str(self.name),
+            }
             if matches!(self.value, Value::Present) {
                 return;
             }
@@ -295,7 +302,7 @@ impl Message {
                 (0, _) if self.type_name == Some("NLMSG_ERROR") => s.push_str(" ack"),
                 (0, _) => {}
                 (_, Some(name)) => {
-                    let _ = write!(s, " error={name}");
+                    let _ = write!(s, " error={name} ({})", e.text.unwrap_or(""));
                 }
                 (n, None) => {
                     let _ = write!(s, " error={n}");

@@ -74,7 +74,8 @@ pub struct ErrorInfo {
 /// One header field or attribute.
 #[derive(Clone, Debug, Serialize)]
 pub struct Node {
-    /// `IFA_LOCAL`, `ifa_family`; empty when unknown.
+    /// `IFA_LOCAL`, `ifa_family`; empty when unknown, and for the elements
+    /// of an indexed array (whose `number` is the index).
     pub name: &'static str,
     /// The attribute type number (`None` for struct fields).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -21,20 +21,45 @@ fn raw_op_prefix(family: &str) -> &'static str {
     }
 }
 
-/// Attribute sets whose names are not their C prefixes, per family.
+/// Attribute sets whose names are not their C prefixes, per family (the
+/// prefixes are the UAPI headers' enum names).
 fn raw_set_prefix(family: &str, set: &str) -> String {
     let base = set.strip_suffix("-attrs").unwrap_or(set);
-    match family {
-        "tc" => match base.strip_prefix("tc-") {
-            Some(rest) => format!("tca-{rest}-"),
-            None if base == "tc" => "tca-".into(),
-            None => format!("tca-{base}-"),
+    match (family, base) {
+        ("rt-link", "af-spec") => "af-".into(),
+        ("rt-link", "vfinfo-list" | "vfinfo") => "ifla-vf-".into(),
+        ("rt-link", "vf-stats") => "ifla-vf-stats-".into(),
+        ("rt-link", "vf-vlan") => "ifla-vf-vlan-".into(),
+        ("rt-link", "vf-ports") => "ifla-vf-port-".into(),
+        ("rt-link", "port-self") => "ifla-port-".into(),
+        ("rt-link", "linkinfo") => "ifla-info-".into(),
+        ("rt-link", "xdp") => "ifla-xdp-".into(),
+        ("rt-link", "ifla") => "ifla-inet-".into(),
+        ("rt-link", "ifla6") => "ifla-inet6-".into(),
+        ("rt-link", "link-offload-xstats") => "ifla-offload-xstats-".into(),
+        ("rt-link", "hw-s-info-one") => "ifla-offload-xstats-hw-s-info-".into(),
+        ("rt-link", "link-dpll-pin") => "dpll-a-pin-".into(),
+        ("tc", "tc") => "tca-".into(),
+        ("tc", _) => match (base.strip_prefix("tc-"), base.strip_prefix("tca-")) {
+            (Some(rest), _) => format!("tca-{rest}-"),
+            (None, Some(rest)) => format!("tca-{rest}-"),
+            (None, None) => format!("tca-{base}-"),
         },
-        "nftables" => format!("nfta-{}-", base.strip_prefix("expr-").unwrap_or(base)),
-        // rt-link, rt-addr, rt-route name attributes with their prefix.
+        ("nftables", _) => format!("nfta-{}-", base.strip_prefix("expr-").unwrap_or(base)),
+        // rt-addr and rt-route name attributes with their prefix.
         _ => String::new(),
     }
 }
+
+/// Attributes that carry secrets, by (family, attribute set, attribute):
+/// redacted unless the user asks for them. The specs do not say; these are
+/// the ones that do in 6.12.
+const SECRETS: &[(&str, &str, &str)] = &[
+    // Wake-on-LAN SecureOn password.
+    ("ethtool", "wol", "sopass"),
+    // Firmware flashing password of a transceiver module.
+    ("ethtool", "module-fw-flash", "password"),
+];
 
 fn c_upper(s: &str) -> String {
     s.replace(['-', ' '], "_").to_uppercase()
@@ -326,7 +351,9 @@ impl<'a> Spec<'a> {
             };
             let mut enumeration = self.enum_ref(m);
             // Headers name their address family without an enum.
-            if enumeration == "None" && fname.ends_with("_family") {
+            if enumeration == "None" && fname == "nfgen_family" {
+                enumeration = "Some(&tables::NFPROTO)".into();
+            } else if enumeration == "None" && fname.ends_with("_family") {
                 enumeration = "Some(&tables::ADDRESS_FAMILY)".into();
             }
             fields.push(format!(
@@ -353,8 +380,10 @@ impl<'a> Spec<'a> {
             let def = a.def;
             let kind = self.attr_kind(def, &attrs);
             let multi = def.get("multi-attr").and_then(Value::as_bool) == Some(true);
+            let attr_name = s(def, "name").unwrap_or("");
+            let secret = SECRETS.contains(&(self.name.as_str(), name, attr_name));
             out.push(format!(
-                "Attr {{ name: {}, order: {}, hint: {}, enumeration: {}, multi: {multi}, ..Attr::new({}, {kind}) }}",
+                "Attr {{ name: {}, order: {}, hint: {}, enumeration: {}, multi: {multi}, secret: {secret}, ..Attr::new({}, {kind}) }}",
                 quote(&a.cname),
                 order(def),
                 hint(def),

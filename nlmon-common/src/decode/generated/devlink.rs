@@ -563,6 +563,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -571,6 +572,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -579,6 +581,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -587,6 +590,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PORT_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -595,6 +599,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -603,6 +608,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -611,6 +617,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::String)
         },
         Attr {
@@ -619,6 +626,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::String)
         },
         Attr {
@@ -627,6 +635,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -635,6 +644,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -643,6 +653,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -651,6 +662,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -659,6 +671,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -667,6 +680,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -675,6 +689,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -683,6 +698,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -691,6 +707,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -699,6 +716,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_SB_POOL_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -707,6 +725,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -715,6 +734,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_SB_THRESHOLD_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -723,6 +743,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -731,6 +752,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -739,6 +761,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -747,6 +770,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -755,6 +779,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_ESWITCH_MODE),
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -763,6 +788,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_ESWITCH_INLINE_MODE),
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -771,6 +797,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Nest(&SET_DL_DPIPE_TABLES))
         },
         Attr {
@@ -779,6 +806,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(28, AttrKind::Nest(&SET_DL_DPIPE_TABLE))
         },
         Attr {
@@ -787,6 +815,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::String)
         },
         Attr {
@@ -795,6 +824,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -803,6 +833,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Nest(&SET_DL_DPIPE_TABLE_MATCHES))
         },
         Attr {
@@ -811,6 +842,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Nest(&SET_DL_DPIPE_TABLE_ACTIONS))
         },
         Attr {
@@ -819,6 +851,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(33, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -827,6 +860,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(34, AttrKind::Nest(&SET_DL_DPIPE_ENTRIES))
         },
         Attr {
@@ -835,6 +869,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(35, AttrKind::Nest(&SET_DL_DPIPE_ENTRY))
         },
         Attr {
@@ -843,6 +878,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(36, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -851,6 +887,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(37, AttrKind::Nest(&SET_DL_DPIPE_ENTRY_MATCH_VALUES))
         },
         Attr {
@@ -859,6 +896,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(38, AttrKind::Nest(&SET_DL_DPIPE_ENTRY_ACTION_VALUES))
         },
         Attr {
@@ -867,6 +905,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(39, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -875,6 +914,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(40, AttrKind::Nest(&SET_DL_DPIPE_MATCH))
         },
         Attr {
@@ -883,6 +923,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(41, AttrKind::Nest(&SET_DL_DPIPE_MATCH_VALUE))
         },
         Attr {
@@ -891,6 +932,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_MATCH_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(42, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -899,6 +941,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(43, AttrKind::Nest(&SET_DL_DPIPE_ACTION))
         },
         Attr {
@@ -907,6 +950,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(44, AttrKind::Nest(&SET_DL_DPIPE_ACTION_VALUE))
         },
         Attr {
@@ -915,6 +959,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_ACTION_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(45, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -923,6 +968,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(46, AttrKind::Binary)
         },
         Attr {
@@ -931,6 +977,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(47, AttrKind::Binary)
         },
         Attr {
@@ -939,6 +986,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(48, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -947,6 +995,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(49, AttrKind::Nest(&SET_DL_DPIPE_HEADERS))
         },
         Attr {
@@ -955,6 +1004,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(50, AttrKind::Nest(&SET_DL_DPIPE_HEADER))
         },
         Attr {
@@ -963,6 +1013,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(51, AttrKind::String)
         },
         Attr {
@@ -971,6 +1022,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_HEADER_ID),
             multi: false,
+            secret: false,
             ..Attr::new(52, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -979,6 +1031,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(53, AttrKind::Nest(&SET_DL_DPIPE_HEADER_FIELDS))
         },
         Attr {
@@ -987,6 +1040,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(54, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -995,6 +1049,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(55, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1003,6 +1058,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(56, AttrKind::Nest(&SET_DL_DPIPE_FIELD))
         },
         Attr {
@@ -1011,6 +1067,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(57, AttrKind::String)
         },
         Attr {
@@ -1019,6 +1076,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(58, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1027,6 +1085,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(59, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1035,6 +1094,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_FIELD_MAPPING_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(60, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1043,6 +1103,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(61, AttrKind::Pad)
         },
         Attr {
@@ -1051,6 +1112,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_ESWITCH_ENCAP_MODE),
             multi: false,
+            secret: false,
             ..Attr::new(62, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1059,6 +1121,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(63, AttrKind::Nest(&SET_DL_RESOURCE_LIST))
         },
         Attr {
@@ -1067,6 +1130,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(64, AttrKind::Nest(&SET_DL_RESOURCE))
         },
         Attr {
@@ -1075,6 +1139,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(65, AttrKind::String)
         },
         Attr {
@@ -1083,6 +1148,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(66, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1091,6 +1157,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(67, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1099,6 +1166,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(68, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1107,6 +1175,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(69, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1115,6 +1184,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(70, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1123,6 +1193,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(71, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1131,6 +1202,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(72, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1139,6 +1211,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_RESOURCE_UNIT),
             multi: false,
+            secret: false,
             ..Attr::new(73, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1147,6 +1220,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(74, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1155,6 +1229,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(75, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1163,6 +1238,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(76, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1171,6 +1247,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PORT_FLAVOUR),
             multi: false,
+            secret: false,
             ..Attr::new(77, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1179,6 +1256,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(78, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1187,6 +1265,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(79, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1195,6 +1274,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(80, AttrKind::Nest(&SET_DL_PARAM))
         },
         Attr {
@@ -1203,6 +1283,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(81, AttrKind::String)
         },
         Attr {
@@ -1211,6 +1292,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(82, AttrKind::Flag)
         },
         Attr {
@@ -1219,6 +1301,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(83, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1227,6 +1310,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PARAM_CMODE),
             multi: false,
+            secret: false,
             ..Attr::new(87, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1235,6 +1319,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(88, AttrKind::String)
         },
         Attr {
@@ -1243,6 +1328,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(89, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1251,6 +1337,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(90, AttrKind::Nest(&SET_DL_REGION_SNAPSHOTS))
         },
         Attr {
@@ -1259,6 +1346,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(91, AttrKind::Nest(&SET_DL_REGION_SNAPSHOT))
         },
         Attr {
@@ -1267,6 +1355,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(92, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1275,6 +1364,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(93, AttrKind::Nest(&SET_DL_REGION_CHUNKS))
         },
         Attr {
@@ -1283,6 +1373,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(94, AttrKind::Nest(&SET_DL_REGION_CHUNK))
         },
         Attr {
@@ -1291,6 +1382,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(95, AttrKind::Binary)
         },
         Attr {
@@ -1299,6 +1391,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(96, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1307,6 +1400,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(97, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1315,6 +1409,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(98, AttrKind::String)
         },
         Attr {
@@ -1323,6 +1418,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(99, AttrKind::String)
         },
         Attr {
@@ -1331,6 +1427,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(100, AttrKind::Nest(&SET_DL_INFO_VERSION))
         },
         Attr {
@@ -1339,6 +1436,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(101, AttrKind::Nest(&SET_DL_INFO_VERSION))
         },
         Attr {
@@ -1347,6 +1445,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(102, AttrKind::Nest(&SET_DL_INFO_VERSION))
         },
         Attr {
@@ -1355,6 +1454,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(103, AttrKind::String)
         },
         Attr {
@@ -1363,6 +1463,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(104, AttrKind::String)
         },
         Attr {
@@ -1371,6 +1472,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(105, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1379,6 +1481,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(106, AttrKind::Nest(&SET_DL_FMSG))
         },
         Attr {
@@ -1387,6 +1490,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(107, AttrKind::Flag)
         },
         Attr {
@@ -1395,6 +1499,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(108, AttrKind::Flag)
         },
         Attr {
@@ -1403,6 +1508,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(109, AttrKind::Flag)
         },
         Attr {
@@ -1411,6 +1517,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(110, AttrKind::Flag)
         },
         Attr {
@@ -1419,6 +1526,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(111, AttrKind::String)
         },
         Attr {
@@ -1427,6 +1535,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(112, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1435,6 +1544,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(114, AttrKind::Nest(&SET_DL_HEALTH_REPORTER))
         },
         Attr {
@@ -1443,6 +1553,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(115, AttrKind::String)
         },
         Attr {
@@ -1451,6 +1562,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(116, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1459,6 +1571,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(117, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1467,6 +1580,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(118, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1475,6 +1589,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(119, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1483,6 +1598,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(120, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1491,6 +1607,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(121, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1499,6 +1616,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(122, AttrKind::String)
         },
         Attr {
@@ -1507,6 +1625,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(123, AttrKind::String)
         },
         Attr {
@@ -1515,6 +1634,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(124, AttrKind::String)
         },
         Attr {
@@ -1523,6 +1643,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(125, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1531,6 +1652,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(126, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1539,6 +1661,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(127, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1547,6 +1670,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(128, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1555,6 +1679,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(129, AttrKind::Nest(&SET_DL_ATTR_STATS))
         },
         Attr {
@@ -1563,6 +1688,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(130, AttrKind::String)
         },
         Attr {
@@ -1571,6 +1697,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TRAP_ACTION),
             multi: false,
+            secret: false,
             ..Attr::new(131, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1579,6 +1706,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TRAP_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(132, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1587,6 +1715,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(133, AttrKind::Flag)
         },
         Attr {
@@ -1595,6 +1724,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(134, AttrKind::Nest(&SET_DL_TRAP_METADATA))
         },
         Attr {
@@ -1603,6 +1733,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(135, AttrKind::String)
         },
         Attr {
@@ -1611,6 +1742,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(136, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1619,6 +1751,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(137, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1627,6 +1760,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(138, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1635,6 +1769,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(139, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1643,6 +1778,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(140, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1651,6 +1787,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(141, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1659,6 +1796,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(142, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1667,6 +1805,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(143, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1675,6 +1814,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(144, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1683,6 +1823,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(145, AttrKind::Nest(&SET_DL_PORT_FUNCTION))
         },
         Attr {
@@ -1691,6 +1832,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(146, AttrKind::String)
         },
         Attr {
@@ -1699,6 +1841,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(147, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1707,6 +1850,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(148, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1715,6 +1859,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(149, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1723,6 +1868,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(150, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1731,6 +1877,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(151, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1739,6 +1886,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_FLAGS_FLASH_OVERWRITE),
             multi: false,
+            secret: false,
             ..Attr::new(152, AttrKind::Bitfield32)
         },
         Attr {
@@ -1747,6 +1895,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_RELOAD_ACTION),
             multi: false,
+            secret: false,
             ..Attr::new(153, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1755,6 +1904,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_FLAGS_RELOAD_ACTION),
             multi: false,
+            secret: false,
             ..Attr::new(154, AttrKind::Bitfield32)
         },
         Attr {
@@ -1763,6 +1913,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_FLAGS_RELOAD_ACTION),
             multi: false,
+            secret: false,
             ..Attr::new(155, AttrKind::Bitfield32)
         },
         Attr {
@@ -1771,6 +1922,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(156, AttrKind::Nest(&SET_DL_DEV_STATS))
         },
         Attr {
@@ -1779,6 +1931,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(157, AttrKind::Nest(&SET_DL_RELOAD_STATS))
         },
         Attr {
@@ -1787,6 +1940,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(158, AttrKind::Nest(&SET_DL_RELOAD_STATS_ENTRY))
         },
         Attr {
@@ -1795,6 +1949,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(159, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1803,6 +1958,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(160, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1811,6 +1967,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(161, AttrKind::Nest(&SET_DL_RELOAD_STATS))
         },
         Attr {
@@ -1819,6 +1976,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(162, AttrKind::Nest(&SET_DL_RELOAD_ACT_INFO))
         },
         Attr {
@@ -1827,6 +1985,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(163, AttrKind::Nest(&SET_DL_RELOAD_ACT_STATS))
         },
         Attr {
@@ -1835,6 +1994,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(164, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1843,6 +2003,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_RATE_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(165, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1851,6 +2012,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(166, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1859,6 +2021,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(167, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1867,6 +2030,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(168, AttrKind::String)
         },
         Attr {
@@ -1875,6 +2039,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(169, AttrKind::String)
         },
         Attr {
@@ -1883,6 +2048,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(170, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1891,6 +2057,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(171, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1899,6 +2066,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(172, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1907,6 +2075,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(173, AttrKind::String)
         },
         Attr {
@@ -1915,6 +2084,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(174, AttrKind::Nest(&SET_DL_LINECARD_SUPPORTED_TYPES))
         },
         Attr {
@@ -1923,6 +2093,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(176, AttrKind::Nest(&SET_DL_SELFTEST_ID))
         },
         Attr {
@@ -1931,6 +2102,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(177, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1939,6 +2111,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(178, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1947,6 +2120,7 @@ pub static SET_DEVLINK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(179, AttrKind::Flag)
         },
     ],
@@ -1960,6 +2134,7 @@ pub static SET_DL_DEV_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(157, AttrKind::Nest(&SET_DL_RELOAD_STATS))
         },
         Attr {
@@ -1968,6 +2143,7 @@ pub static SET_DL_DEV_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(161, AttrKind::Nest(&SET_DL_RELOAD_STATS))
         },
     ],
@@ -1980,6 +2156,7 @@ pub static SET_DL_RELOAD_STATS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(162, AttrKind::Nest(&SET_DL_RELOAD_ACT_INFO))
     }],
 };
@@ -1992,6 +2169,7 @@ pub static SET_DL_RELOAD_ACT_INFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_RELOAD_ACTION),
             multi: false,
+            secret: false,
             ..Attr::new(153, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2000,6 +2178,7 @@ pub static SET_DL_RELOAD_ACT_INFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(163, AttrKind::Nest(&SET_DL_RELOAD_ACT_STATS))
         },
     ],
@@ -2012,6 +2191,7 @@ pub static SET_DL_RELOAD_ACT_STATS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(158, AttrKind::Nest(&SET_DL_RELOAD_STATS_ENTRY))
     }],
 };
@@ -2024,6 +2204,7 @@ pub static SET_DL_RELOAD_STATS_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(159, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2032,6 +2213,7 @@ pub static SET_DL_RELOAD_STATS_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(160, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2045,6 +2227,7 @@ pub static SET_DL_INFO_VERSION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(103, AttrKind::String)
         },
         Attr {
@@ -2053,6 +2236,7 @@ pub static SET_DL_INFO_VERSION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(104, AttrKind::String)
         },
     ],
@@ -2066,6 +2250,7 @@ pub static SET_DL_PORT_FUNCTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -2074,6 +2259,7 @@ pub static SET_DL_PORT_FUNCTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PORT_FN_STATE),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2082,6 +2268,7 @@ pub static SET_DL_PORT_FUNCTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PORT_FN_OPSTATE),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2090,6 +2277,7 @@ pub static SET_DL_PORT_FUNCTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_FLAGS_PORT_FN_ATTR_CAP),
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Bitfield32)
         },
     ],
@@ -2102,6 +2290,7 @@ pub static SET_DL_DPIPE_TABLES: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(28, AttrKind::Nest(&SET_DL_DPIPE_TABLE))
     }],
 };
@@ -2114,6 +2303,7 @@ pub static SET_DL_DPIPE_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::String)
         },
         Attr {
@@ -2122,6 +2312,7 @@ pub static SET_DL_DPIPE_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2130,6 +2321,7 @@ pub static SET_DL_DPIPE_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Nest(&SET_DL_DPIPE_TABLE_MATCHES))
         },
         Attr {
@@ -2138,6 +2330,7 @@ pub static SET_DL_DPIPE_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Nest(&SET_DL_DPIPE_TABLE_ACTIONS))
         },
         Attr {
@@ -2146,6 +2339,7 @@ pub static SET_DL_DPIPE_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(33, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2154,6 +2348,7 @@ pub static SET_DL_DPIPE_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(75, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2162,6 +2357,7 @@ pub static SET_DL_DPIPE_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(76, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2174,6 +2370,7 @@ pub static SET_DL_DPIPE_TABLE_MATCHES: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(40, AttrKind::Nest(&SET_DL_DPIPE_MATCH))
     }],
 };
@@ -2185,6 +2382,7 @@ pub static SET_DL_DPIPE_TABLE_ACTIONS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(43, AttrKind::Nest(&SET_DL_DPIPE_ACTION))
     }],
 };
@@ -2196,6 +2394,7 @@ pub static SET_DL_DPIPE_ENTRIES: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(35, AttrKind::Nest(&SET_DL_DPIPE_ENTRY))
     }],
 };
@@ -2208,6 +2407,7 @@ pub static SET_DL_DPIPE_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(36, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2216,6 +2416,7 @@ pub static SET_DL_DPIPE_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(37, AttrKind::Nest(&SET_DL_DPIPE_ENTRY_MATCH_VALUES))
         },
         Attr {
@@ -2224,6 +2425,7 @@ pub static SET_DL_DPIPE_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(38, AttrKind::Nest(&SET_DL_DPIPE_ENTRY_ACTION_VALUES))
         },
         Attr {
@@ -2232,6 +2434,7 @@ pub static SET_DL_DPIPE_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(39, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2244,6 +2447,7 @@ pub static SET_DL_DPIPE_ENTRY_MATCH_VALUES: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(41, AttrKind::Nest(&SET_DL_DPIPE_MATCH_VALUE))
     }],
 };
@@ -2255,6 +2459,7 @@ pub static SET_DL_DPIPE_ENTRY_ACTION_VALUES: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(44, AttrKind::Nest(&SET_DL_DPIPE_ACTION_VALUE))
     }],
 };
@@ -2267,6 +2472,7 @@ pub static SET_DL_DPIPE_MATCH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_MATCH_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(42, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2275,6 +2481,7 @@ pub static SET_DL_DPIPE_MATCH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_HEADER_ID),
             multi: false,
+            secret: false,
             ..Attr::new(52, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2283,6 +2490,7 @@ pub static SET_DL_DPIPE_MATCH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(54, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2291,6 +2499,7 @@ pub static SET_DL_DPIPE_MATCH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(55, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2299,6 +2508,7 @@ pub static SET_DL_DPIPE_MATCH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(58, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2312,6 +2522,7 @@ pub static SET_DL_DPIPE_MATCH_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(40, AttrKind::Nest(&SET_DL_DPIPE_MATCH))
         },
         Attr {
@@ -2320,6 +2531,7 @@ pub static SET_DL_DPIPE_MATCH_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(46, AttrKind::Binary)
         },
         Attr {
@@ -2328,6 +2540,7 @@ pub static SET_DL_DPIPE_MATCH_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(47, AttrKind::Binary)
         },
         Attr {
@@ -2336,6 +2549,7 @@ pub static SET_DL_DPIPE_MATCH_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(48, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2349,6 +2563,7 @@ pub static SET_DL_DPIPE_ACTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_ACTION_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(45, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2357,6 +2572,7 @@ pub static SET_DL_DPIPE_ACTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_HEADER_ID),
             multi: false,
+            secret: false,
             ..Attr::new(52, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2365,6 +2581,7 @@ pub static SET_DL_DPIPE_ACTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(54, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2373,6 +2590,7 @@ pub static SET_DL_DPIPE_ACTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(55, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2381,6 +2599,7 @@ pub static SET_DL_DPIPE_ACTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(58, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2394,6 +2613,7 @@ pub static SET_DL_DPIPE_ACTION_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(43, AttrKind::Nest(&SET_DL_DPIPE_ACTION))
         },
         Attr {
@@ -2402,6 +2622,7 @@ pub static SET_DL_DPIPE_ACTION_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(46, AttrKind::Binary)
         },
         Attr {
@@ -2410,6 +2631,7 @@ pub static SET_DL_DPIPE_ACTION_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(47, AttrKind::Binary)
         },
         Attr {
@@ -2418,6 +2640,7 @@ pub static SET_DL_DPIPE_ACTION_VALUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(48, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2430,6 +2653,7 @@ pub static SET_DL_DPIPE_HEADERS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(50, AttrKind::Nest(&SET_DL_DPIPE_HEADER))
     }],
 };
@@ -2442,6 +2666,7 @@ pub static SET_DL_DPIPE_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(51, AttrKind::String)
         },
         Attr {
@@ -2450,6 +2675,7 @@ pub static SET_DL_DPIPE_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_HEADER_ID),
             multi: false,
+            secret: false,
             ..Attr::new(52, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2458,6 +2684,7 @@ pub static SET_DL_DPIPE_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(53, AttrKind::Nest(&SET_DL_DPIPE_HEADER_FIELDS))
         },
         Attr {
@@ -2466,6 +2693,7 @@ pub static SET_DL_DPIPE_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(54, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -2478,6 +2706,7 @@ pub static SET_DL_DPIPE_HEADER_FIELDS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(56, AttrKind::Nest(&SET_DL_DPIPE_FIELD))
     }],
 };
@@ -2490,6 +2719,7 @@ pub static SET_DL_DPIPE_FIELD: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(57, AttrKind::String)
         },
         Attr {
@@ -2498,6 +2728,7 @@ pub static SET_DL_DPIPE_FIELD: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(58, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2506,6 +2737,7 @@ pub static SET_DL_DPIPE_FIELD: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(59, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2514,6 +2746,7 @@ pub static SET_DL_DPIPE_FIELD: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_DPIPE_FIELD_MAPPING_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(60, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2527,6 +2760,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(65, AttrKind::String)
         },
         Attr {
@@ -2535,6 +2769,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(66, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2543,6 +2778,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(67, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2551,6 +2787,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(68, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2559,6 +2796,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(69, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2567,6 +2805,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(70, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2575,6 +2814,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(71, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2583,6 +2823,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(72, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2591,6 +2832,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_RESOURCE_UNIT),
             multi: false,
+            secret: false,
             ..Attr::new(73, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2599,6 +2841,7 @@ pub static SET_DL_RESOURCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(74, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2611,6 +2854,7 @@ pub static SET_DL_RESOURCE_LIST: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(64, AttrKind::Nest(&SET_DL_RESOURCE))
     }],
 };
@@ -2623,6 +2867,7 @@ pub static SET_DL_PARAM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(81, AttrKind::String)
         },
         Attr {
@@ -2631,6 +2876,7 @@ pub static SET_DL_PARAM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(82, AttrKind::Flag)
         },
         Attr {
@@ -2639,6 +2885,7 @@ pub static SET_DL_PARAM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(83, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -2651,6 +2898,7 @@ pub static SET_DL_REGION_SNAPSHOTS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(91, AttrKind::Nest(&SET_DL_REGION_SNAPSHOT))
     }],
 };
@@ -2662,6 +2910,7 @@ pub static SET_DL_REGION_SNAPSHOT: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(92, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -2673,6 +2922,7 @@ pub static SET_DL_REGION_CHUNKS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(94, AttrKind::Nest(&SET_DL_REGION_CHUNK))
     }],
 };
@@ -2685,6 +2935,7 @@ pub static SET_DL_REGION_CHUNK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(95, AttrKind::Binary)
         },
         Attr {
@@ -2693,6 +2944,7 @@ pub static SET_DL_REGION_CHUNK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(96, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2706,6 +2958,7 @@ pub static SET_DL_FMSG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(107, AttrKind::Flag)
         },
         Attr {
@@ -2714,6 +2967,7 @@ pub static SET_DL_FMSG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(108, AttrKind::Flag)
         },
         Attr {
@@ -2722,6 +2976,7 @@ pub static SET_DL_FMSG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(109, AttrKind::Flag)
         },
         Attr {
@@ -2730,6 +2985,7 @@ pub static SET_DL_FMSG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(110, AttrKind::Flag)
         },
         Attr {
@@ -2738,6 +2994,7 @@ pub static SET_DL_FMSG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(111, AttrKind::String)
         },
     ],
@@ -2751,6 +3008,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(115, AttrKind::String)
         },
         Attr {
@@ -2759,6 +3017,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(116, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2767,6 +3026,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(117, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2775,6 +3035,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(118, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2783,6 +3044,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(119, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2791,6 +3053,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(120, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2799,6 +3062,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(121, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2807,6 +3071,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(137, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2815,6 +3080,7 @@ pub static SET_DL_HEALTH_REPORTER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(141, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -2828,6 +3094,7 @@ pub static SET_DL_ATTR_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2836,6 +3103,7 @@ pub static SET_DL_ATTR_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2844,6 +3112,7 @@ pub static SET_DL_ATTR_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2857,6 +3126,7 @@ pub static SET_DL_TRAP_METADATA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Flag)
         },
         Attr {
@@ -2865,6 +3135,7 @@ pub static SET_DL_TRAP_METADATA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Flag)
         },
     ],
@@ -2877,6 +3148,7 @@ pub static SET_DL_LINECARD_SUPPORTED_TYPES: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(173, AttrKind::String)
     }],
 };
@@ -2888,6 +3160,7 @@ pub static SET_DL_SELFTEST_ID: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Flag)
     }],
 };

@@ -115,6 +115,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -123,6 +124,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -131,6 +133,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
         Attr {
@@ -139,6 +142,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -147,6 +151,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_MODE),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -155,6 +160,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_MODE),
             multi: true,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -163,6 +169,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_LOCK_STATUS),
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -171,6 +178,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -179,6 +187,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -187,6 +196,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_LOCK_STATUS_ERROR),
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -195,6 +205,7 @@ pub static SET_DPLL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_CLOCK_QUALITY_LEVEL),
             multi: true,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -208,6 +219,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -216,6 +228,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -224,6 +237,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -232,6 +246,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Pad)
         },
         Attr {
@@ -240,6 +255,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -248,6 +264,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::String)
         },
         Attr {
@@ -256,6 +273,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::String)
         },
         Attr {
@@ -264,6 +282,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::String)
         },
         Attr {
@@ -272,6 +291,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -280,6 +300,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_DIRECTION),
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -288,6 +309,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -296,6 +318,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(12, AttrKind::Nest(&SET_FREQUENCY_RANGE))
         },
         Attr {
@@ -304,6 +327,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -312,6 +336,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -320,6 +345,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -328,6 +354,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_STATE),
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -336,6 +363,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_CAPABILITIES),
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -344,6 +372,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(18, AttrKind::Nest(&SET_PIN_PARENT_DEVICE))
         },
         Attr {
@@ -352,6 +381,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(19, AttrKind::Nest(&SET_PIN_PARENT_PIN))
         },
         Attr {
@@ -360,6 +390,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -368,6 +399,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -376,6 +408,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -384,6 +417,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -392,6 +426,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Sint)
         },
         Attr {
@@ -400,6 +435,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -408,6 +444,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(26, AttrKind::Nest(&SET_FREQUENCY_RANGE))
         },
         Attr {
@@ -416,6 +453,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -424,6 +462,7 @@ pub static SET_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(28, AttrKind::Nest(&SET_REFERENCE_SYNC))
         },
     ],
@@ -437,6 +476,7 @@ pub static SET_PIN_PARENT_DEVICE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -445,6 +485,7 @@ pub static SET_PIN_PARENT_DEVICE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_DIRECTION),
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -453,6 +494,7 @@ pub static SET_PIN_PARENT_DEVICE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -461,6 +503,7 @@ pub static SET_PIN_PARENT_DEVICE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_STATE),
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -469,6 +512,7 @@ pub static SET_PIN_PARENT_DEVICE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::S64))
         },
     ],
@@ -482,6 +526,7 @@ pub static SET_PIN_PARENT_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -490,6 +535,7 @@ pub static SET_PIN_PARENT_PIN: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_STATE),
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -503,6 +549,7 @@ pub static SET_FREQUENCY_RANGE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -511,6 +558,7 @@ pub static SET_FREQUENCY_RANGE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -524,6 +572,7 @@ pub static SET_REFERENCE_SYNC: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -532,6 +581,7 @@ pub static SET_REFERENCE_SYNC: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PIN_STATE),
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
     ],

@@ -739,6 +739,7 @@ pub static SET_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -747,6 +748,7 @@ pub static SET_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -755,6 +757,7 @@ pub static SET_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_HEADER_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -763,6 +766,7 @@ pub static SET_HEADER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -776,6 +780,7 @@ pub static SET_BITSET_BIT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -784,6 +789,7 @@ pub static SET_BITSET_BIT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -792,6 +798,7 @@ pub static SET_BITSET_BIT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Flag)
         },
     ],
@@ -804,6 +811,7 @@ pub static SET_BITSET_BITS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_BITSET_BIT))
     }],
 };
@@ -816,6 +824,7 @@ pub static SET_BITSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Flag)
         },
         Attr {
@@ -824,6 +833,7 @@ pub static SET_BITSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -832,6 +842,7 @@ pub static SET_BITSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_BITSET_BITS))
         },
         Attr {
@@ -840,6 +851,7 @@ pub static SET_BITSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -848,6 +860,7 @@ pub static SET_BITSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
     ],
@@ -861,6 +874,7 @@ pub static SET_STRING: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -869,6 +883,7 @@ pub static SET_STRING: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
     ],
@@ -881,6 +896,7 @@ pub static SET_STRINGS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_STRING))
     }],
 };
@@ -893,6 +909,7 @@ pub static SET_STRINGSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -901,6 +918,7 @@ pub static SET_STRINGSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -909,6 +927,7 @@ pub static SET_STRINGSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_STRINGS))
         },
     ],
@@ -921,6 +940,7 @@ pub static SET_STRINGSETS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_STRINGSET))
     }],
 };
@@ -933,6 +953,7 @@ pub static SET_STRSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -941,6 +962,7 @@ pub static SET_STRSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_STRINGSETS))
         },
         Attr {
@@ -949,6 +971,7 @@ pub static SET_STRSET: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Flag)
         },
     ],
@@ -962,6 +985,7 @@ pub static SET_PRIVFLAGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -970,6 +994,7 @@ pub static SET_PRIVFLAGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
     ],
@@ -983,6 +1008,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -991,6 +1017,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -999,6 +1026,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1007,6 +1035,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1015,6 +1044,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1023,6 +1053,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1031,6 +1062,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1039,6 +1071,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1047,6 +1080,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1055,6 +1089,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1063,6 +1098,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1071,6 +1107,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1079,6 +1116,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1087,6 +1125,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1095,6 +1134,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1103,6 +1143,7 @@ pub static SET_RINGS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1116,6 +1157,7 @@ pub static SET_MM_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -1124,6 +1166,7 @@ pub static SET_MM_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1132,6 +1175,7 @@ pub static SET_MM_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1140,6 +1184,7 @@ pub static SET_MM_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1148,6 +1193,7 @@ pub static SET_MM_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1156,6 +1202,7 @@ pub static SET_MM_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1164,6 +1211,7 @@ pub static SET_MM_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -1177,6 +1225,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1185,6 +1234,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1193,6 +1243,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1201,6 +1252,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1209,6 +1261,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1217,6 +1270,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1225,6 +1279,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1233,6 +1288,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1241,6 +1297,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1249,6 +1306,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1257,6 +1315,7 @@ pub static SET_MM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Nest(&SET_MM_STAT))
         },
     ],
@@ -1270,6 +1329,7 @@ pub static SET_LINKINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1278,6 +1338,7 @@ pub static SET_LINKINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1286,6 +1347,7 @@ pub static SET_LINKINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1294,6 +1356,7 @@ pub static SET_LINKINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1302,6 +1365,7 @@ pub static SET_LINKINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1310,6 +1374,7 @@ pub static SET_LINKINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -1323,6 +1388,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1331,6 +1397,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1339,6 +1406,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -1347,6 +1415,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -1355,6 +1424,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1363,6 +1433,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1371,6 +1442,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1379,6 +1451,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1387,6 +1460,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1395,6 +1469,7 @@ pub static SET_LINKMODES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -1408,6 +1483,7 @@ pub static SET_LINKSTATE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1416,6 +1492,7 @@ pub static SET_LINKSTATE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1424,6 +1501,7 @@ pub static SET_LINKSTATE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1432,6 +1510,7 @@ pub static SET_LINKSTATE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1440,6 +1519,7 @@ pub static SET_LINKSTATE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1448,6 +1528,7 @@ pub static SET_LINKSTATE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1456,6 +1537,7 @@ pub static SET_LINKSTATE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1469,6 +1551,7 @@ pub static SET_DEBUG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1477,6 +1560,7 @@ pub static SET_DEBUG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
     ],
@@ -1490,6 +1574,7 @@ pub static SET_WOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1498,6 +1583,7 @@ pub static SET_WOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -1506,6 +1592,7 @@ pub static SET_WOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: true,
             ..Attr::new(3, AttrKind::Binary)
         },
     ],
@@ -1519,6 +1606,7 @@ pub static SET_FEATURES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1527,6 +1615,7 @@ pub static SET_FEATURES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -1535,6 +1624,7 @@ pub static SET_FEATURES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -1543,6 +1633,7 @@ pub static SET_FEATURES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -1551,6 +1642,7 @@ pub static SET_FEATURES: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_BITSET))
         },
     ],
@@ -1564,6 +1656,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1572,6 +1665,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1580,6 +1674,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1588,6 +1683,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1596,6 +1692,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1604,6 +1701,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1612,6 +1710,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1620,6 +1719,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1628,6 +1728,7 @@ pub static SET_CHANNELS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1641,6 +1742,7 @@ pub static SET_IRQ_MODERATION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1649,6 +1751,7 @@ pub static SET_IRQ_MODERATION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1657,6 +1760,7 @@ pub static SET_IRQ_MODERATION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1669,6 +1773,7 @@ pub static SET_PROFILE: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_IRQ_MODERATION))
     }],
 };
@@ -1681,6 +1786,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1689,6 +1795,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1697,6 +1804,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1705,6 +1813,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1713,6 +1822,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1721,6 +1831,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1729,6 +1840,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1737,6 +1849,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1745,6 +1858,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1753,6 +1867,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1761,6 +1876,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1769,6 +1885,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1777,6 +1894,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1785,6 +1903,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1793,6 +1912,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1801,6 +1921,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1809,6 +1930,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1817,6 +1939,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1825,6 +1948,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1833,6 +1957,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1841,6 +1966,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1849,6 +1975,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1857,6 +1984,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1865,6 +1993,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1873,6 +2002,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1881,6 +2011,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1889,6 +2020,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1897,6 +2029,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1905,6 +2038,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Nest(&SET_PROFILE))
         },
         Attr {
@@ -1913,6 +2047,7 @@ pub static SET_COALESCE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Nest(&SET_PROFILE))
         },
     ],
@@ -1926,6 +2061,7 @@ pub static SET_PAUSE_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -1934,6 +2070,7 @@ pub static SET_PAUSE_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1942,6 +2079,7 @@ pub static SET_PAUSE_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -1955,6 +2093,7 @@ pub static SET_PAUSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -1963,6 +2102,7 @@ pub static SET_PAUSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1971,6 +2111,7 @@ pub static SET_PAUSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1979,6 +2120,7 @@ pub static SET_PAUSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1987,6 +2129,7 @@ pub static SET_PAUSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_PAUSE_STAT))
         },
         Attr {
@@ -1995,6 +2138,7 @@ pub static SET_PAUSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2008,6 +2152,7 @@ pub static SET_EEE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2016,6 +2161,7 @@ pub static SET_EEE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2024,6 +2170,7 @@ pub static SET_EEE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2032,6 +2179,7 @@ pub static SET_EEE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2040,6 +2188,7 @@ pub static SET_EEE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2048,6 +2197,7 @@ pub static SET_EEE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2056,6 +2206,7 @@ pub static SET_EEE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2069,6 +2220,7 @@ pub static SET_TS_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Uint)
         },
         Attr {
@@ -2077,6 +2229,7 @@ pub static SET_TS_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Uint)
         },
         Attr {
@@ -2085,6 +2238,7 @@ pub static SET_TS_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Uint)
         },
     ],
@@ -2098,6 +2252,7 @@ pub static SET_TSINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2106,6 +2261,7 @@ pub static SET_TSINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2114,6 +2270,7 @@ pub static SET_TSINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2122,6 +2279,7 @@ pub static SET_TSINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2130,6 +2288,7 @@ pub static SET_TSINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2138,6 +2297,7 @@ pub static SET_TSINFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_TS_STAT))
         },
     ],
@@ -2151,6 +2311,7 @@ pub static SET_CABLE_RESULT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2159,6 +2320,7 @@ pub static SET_CABLE_RESULT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2167,6 +2329,7 @@ pub static SET_CABLE_RESULT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2180,6 +2343,7 @@ pub static SET_CABLE_FAULT_LENGTH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2188,6 +2352,7 @@ pub static SET_CABLE_FAULT_LENGTH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2196,6 +2361,7 @@ pub static SET_CABLE_FAULT_LENGTH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2209,6 +2375,7 @@ pub static SET_CABLE_NEST: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_CABLE_RESULT))
         },
         Attr {
@@ -2217,6 +2384,7 @@ pub static SET_CABLE_NEST: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_CABLE_FAULT_LENGTH))
         },
     ],
@@ -2229,6 +2397,7 @@ pub static SET_CABLE_TEST: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
     }],
 };
@@ -2241,6 +2410,7 @@ pub static SET_CABLE_TEST_NTF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2249,6 +2419,7 @@ pub static SET_CABLE_TEST_NTF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2257,6 +2428,7 @@ pub static SET_CABLE_TEST_NTF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_CABLE_NEST))
         },
     ],
@@ -2270,6 +2442,7 @@ pub static SET_CABLE_TEST_TDR_CFG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2278,6 +2451,7 @@ pub static SET_CABLE_TEST_TDR_CFG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2286,6 +2460,7 @@ pub static SET_CABLE_TEST_TDR_CFG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2294,6 +2469,7 @@ pub static SET_CABLE_TEST_TDR_CFG: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -2307,6 +2483,7 @@ pub static SET_CABLE_TEST_TDR_NTF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2315,6 +2492,7 @@ pub static SET_CABLE_TEST_TDR_NTF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2323,6 +2501,7 @@ pub static SET_CABLE_TEST_TDR_NTF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_CABLE_NEST))
         },
     ],
@@ -2336,6 +2515,7 @@ pub static SET_CABLE_TEST_TDR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2344,6 +2524,7 @@ pub static SET_CABLE_TEST_TDR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_CABLE_TEST_TDR_CFG))
         },
     ],
@@ -2357,6 +2538,7 @@ pub static SET_TUNNEL_UDP_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2365,6 +2547,7 @@ pub static SET_TUNNEL_UDP_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_UDP_TUNNEL_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2378,6 +2561,7 @@ pub static SET_TUNNEL_UDP_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2386,6 +2570,7 @@ pub static SET_TUNNEL_UDP_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2394,6 +2579,7 @@ pub static SET_TUNNEL_UDP_TABLE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_TUNNEL_UDP_ENTRY))
         },
     ],
@@ -2406,6 +2592,7 @@ pub static SET_TUNNEL_UDP: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_TUNNEL_UDP_TABLE))
     }],
 };
@@ -2418,6 +2605,7 @@ pub static SET_TUNNEL_INFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2426,6 +2614,7 @@ pub static SET_TUNNEL_INFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_TUNNEL_UDP))
         },
     ],
@@ -2439,6 +2628,7 @@ pub static SET_FEC_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -2447,6 +2637,7 @@ pub static SET_FEC_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Array(Scalar::U64))
         },
         Attr {
@@ -2455,6 +2646,7 @@ pub static SET_FEC_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Array(Scalar::U64))
         },
         Attr {
@@ -2463,6 +2655,7 @@ pub static SET_FEC_STAT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Array(Scalar::U64))
         },
     ],
@@ -2476,6 +2669,7 @@ pub static SET_FEC: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2484,6 +2678,7 @@ pub static SET_FEC: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2492,6 +2687,7 @@ pub static SET_FEC: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2500,6 +2696,7 @@ pub static SET_FEC: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2508,6 +2705,7 @@ pub static SET_FEC: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_FEC_STAT))
         },
     ],
@@ -2521,6 +2719,7 @@ pub static SET_MODULE_EEPROM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2529,6 +2728,7 @@ pub static SET_MODULE_EEPROM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2537,6 +2737,7 @@ pub static SET_MODULE_EEPROM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2545,6 +2746,7 @@ pub static SET_MODULE_EEPROM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2553,6 +2755,7 @@ pub static SET_MODULE_EEPROM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2561,6 +2764,7 @@ pub static SET_MODULE_EEPROM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2569,6 +2773,7 @@ pub static SET_MODULE_EEPROM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
     ],
@@ -2582,6 +2787,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -2590,6 +2796,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2598,6 +2805,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2606,6 +2814,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -2614,6 +2823,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_STATS_GRP_HIST))
         },
         Attr {
@@ -2622,6 +2832,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_STATS_GRP_HIST))
         },
         Attr {
@@ -2630,6 +2841,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2638,6 +2850,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2646,6 +2859,7 @@ pub static SET_STATS_GRP: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2659,6 +2873,7 @@ pub static SET_STATS_GRP_HIST: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2667,6 +2882,7 @@ pub static SET_STATS_GRP_HIST: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2675,6 +2891,7 @@ pub static SET_STATS_GRP_HIST: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2688,6 +2905,7 @@ pub static SET_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -2696,6 +2914,7 @@ pub static SET_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2704,6 +2923,7 @@ pub static SET_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_BITSET))
         },
         Attr {
@@ -2712,6 +2932,7 @@ pub static SET_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_STATS_GRP))
         },
         Attr {
@@ -2720,6 +2941,7 @@ pub static SET_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2733,6 +2955,7 @@ pub static SET_PHC_VCLOCKS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2741,6 +2964,7 @@ pub static SET_PHC_VCLOCKS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2749,6 +2973,7 @@ pub static SET_PHC_VCLOCKS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Array(Scalar::S32))
         },
     ],
@@ -2762,6 +2987,7 @@ pub static SET_MODULE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2770,6 +2996,7 @@ pub static SET_MODULE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2778,6 +3005,7 @@ pub static SET_MODULE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -2791,6 +3019,7 @@ pub static SET_C33_PSE_PW_LIMIT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2799,6 +3028,7 @@ pub static SET_C33_PSE_PW_LIMIT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2812,6 +3042,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2820,6 +3051,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2828,6 +3060,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2836,6 +3069,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2844,6 +3078,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2852,6 +3087,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2860,6 +3096,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2868,6 +3105,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2876,6 +3114,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2884,6 +3123,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_C33_PSE_EXT_STATE),
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2892,6 +3132,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2900,6 +3141,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2908,6 +3150,7 @@ pub static SET_PSE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(13, AttrKind::Nest(&SET_C33_PSE_PW_LIMIT))
         },
     ],
@@ -2921,6 +3164,7 @@ pub static SET_RSS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2929,6 +3173,7 @@ pub static SET_RSS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2937,6 +3182,7 @@ pub static SET_RSS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2945,6 +3191,7 @@ pub static SET_RSS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Array(Scalar::U32))
         },
         Attr {
@@ -2953,6 +3200,7 @@ pub static SET_RSS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -2961,6 +3209,7 @@ pub static SET_RSS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2969,6 +3218,7 @@ pub static SET_RSS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2982,6 +3232,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -2990,6 +3241,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2998,6 +3250,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3006,6 +3259,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3014,6 +3268,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3022,6 +3277,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3030,6 +3286,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3038,6 +3295,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3046,6 +3304,7 @@ pub static SET_PLCA: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -3059,6 +3318,7 @@ pub static SET_MODULE_FW_FLASH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -3067,6 +3327,7 @@ pub static SET_MODULE_FW_FLASH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -3075,6 +3336,7 @@ pub static SET_MODULE_FW_FLASH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: true,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3083,6 +3345,7 @@ pub static SET_MODULE_FW_FLASH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_MODULE_FW_FLASH_STATUS),
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3091,6 +3354,7 @@ pub static SET_MODULE_FW_FLASH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::String)
         },
         Attr {
@@ -3099,6 +3363,7 @@ pub static SET_MODULE_FW_FLASH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Uint)
         },
         Attr {
@@ -3107,6 +3372,7 @@ pub static SET_MODULE_FW_FLASH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Uint)
         },
     ],
@@ -3120,6 +3386,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_HEADER))
         },
         Attr {
@@ -3128,6 +3395,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3136,6 +3404,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -3144,6 +3413,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::String)
         },
         Attr {
@@ -3152,6 +3422,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_PHY_UPSTREAM_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3160,6 +3431,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3168,6 +3440,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::String)
         },
         Attr {
@@ -3176,6 +3449,7 @@ pub static SET_PHY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::String)
         },
     ],

@@ -51,6 +51,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -59,6 +60,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -67,6 +69,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -75,6 +78,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -83,6 +87,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -91,6 +96,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Flag)
         },
         Attr {
@@ -99,6 +105,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -107,6 +114,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -115,6 +123,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -123,6 +132,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Binary)
         },
         Attr {
@@ -131,6 +141,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -139,6 +150,7 @@ pub static SET_FOU: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::S32))
         },
     ],

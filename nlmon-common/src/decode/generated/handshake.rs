@@ -43,6 +43,7 @@ pub static SET_X509: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -51,6 +52,7 @@ pub static SET_X509: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::S32))
         },
     ],
@@ -64,6 +66,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -72,6 +75,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_HANDLER_CLASS),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -80,6 +84,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_MSG_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -88,6 +93,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -96,6 +102,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_AUTH),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -104,6 +111,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -112,6 +120,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(7, AttrKind::Nest(&SET_X509))
         },
         Attr {
@@ -120,6 +129,7 @@ pub static SET_ACCEPT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::String)
         },
     ],
@@ -133,6 +143,7 @@ pub static SET_DONE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -141,6 +152,7 @@ pub static SET_DONE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -149,6 +161,7 @@ pub static SET_DONE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],

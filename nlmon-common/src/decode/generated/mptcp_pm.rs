@@ -115,6 +115,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -123,6 +124,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -131,6 +133,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -139,6 +142,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -147,6 +151,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -155,6 +160,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -163,6 +169,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -171,6 +178,7 @@ pub static SET_ADDRESS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::S32))
         },
     ],
@@ -184,6 +192,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -192,6 +201,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -200,6 +210,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -208,6 +219,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -216,6 +228,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -224,6 +237,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -232,6 +246,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -240,6 +255,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -248,6 +264,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -256,6 +273,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -264,6 +282,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -272,6 +291,7 @@ pub static SET_SUBFLOW_ATTRIBUTE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Pad)
         },
     ],
@@ -284,6 +304,7 @@ pub static SET_ENDPOINT: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_ADDRESS))
     }],
 };
@@ -296,6 +317,7 @@ pub static SET_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -304,6 +326,7 @@ pub static SET_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_ADDRESS))
         },
         Attr {
@@ -312,6 +335,7 @@ pub static SET_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -320,6 +344,7 @@ pub static SET_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -328,6 +353,7 @@ pub static SET_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -336,6 +362,7 @@ pub static SET_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -344,6 +371,7 @@ pub static SET_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_ADDRESS))
         },
     ],
@@ -357,6 +385,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -365,6 +394,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -373,6 +403,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -381,6 +412,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -389,6 +421,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -397,6 +430,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -405,6 +439,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
         Attr {
@@ -413,6 +448,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -421,6 +457,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Binary)
         },
         Attr {
@@ -429,6 +466,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -437,6 +475,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -445,6 +484,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -453,6 +493,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -461,6 +502,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -469,6 +511,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -477,6 +520,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -485,6 +529,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -493,6 +538,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -501,6 +547,7 @@ pub static SET_EVENT_ATTR: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U8))
         },
     ],

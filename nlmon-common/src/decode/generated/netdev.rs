@@ -123,6 +123,7 @@ pub static SET_DEV: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -131,6 +132,7 @@ pub static SET_DEV: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Pad)
         },
         Attr {
@@ -139,6 +141,7 @@ pub static SET_DEV: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_XDP_ACT),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -147,6 +150,7 @@ pub static SET_DEV: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -155,6 +159,7 @@ pub static SET_DEV: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_XDP_RX_METADATA),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -163,6 +168,7 @@ pub static SET_DEV: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_XSK_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -176,6 +182,7 @@ pub static SET_PAGE_POOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Uint)
         },
         Attr {
@@ -184,6 +191,7 @@ pub static SET_PAGE_POOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -192,6 +200,7 @@ pub static SET_PAGE_POOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Uint)
         },
         Attr {
@@ -200,6 +209,7 @@ pub static SET_PAGE_POOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Uint)
         },
         Attr {
@@ -208,6 +218,7 @@ pub static SET_PAGE_POOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Uint)
         },
         Attr {
@@ -216,6 +227,7 @@ pub static SET_PAGE_POOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Uint)
         },
         Attr {
@@ -224,6 +236,7 @@ pub static SET_PAGE_POOL: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -237,6 +250,7 @@ pub static SET_PAGE_POOL_INFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Uint)
         },
         Attr {
@@ -245,6 +259,7 @@ pub static SET_PAGE_POOL_INFO: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -258,6 +273,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_PAGE_POOL_INFO))
         },
         Attr {
@@ -266,6 +282,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Uint)
         },
         Attr {
@@ -274,6 +291,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Uint)
         },
         Attr {
@@ -282,6 +300,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Uint)
         },
         Attr {
@@ -290,6 +309,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Uint)
         },
         Attr {
@@ -298,6 +318,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Uint)
         },
         Attr {
@@ -306,6 +327,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Uint)
         },
         Attr {
@@ -314,6 +336,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Uint)
         },
         Attr {
@@ -322,6 +345,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Uint)
         },
         Attr {
@@ -330,6 +354,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Uint)
         },
         Attr {
@@ -338,6 +363,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Uint)
         },
         Attr {
@@ -346,6 +372,7 @@ pub static SET_PAGE_POOL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Uint)
         },
     ],
@@ -359,6 +386,7 @@ pub static SET_NAPI: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -367,6 +395,7 @@ pub static SET_NAPI: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -375,6 +404,7 @@ pub static SET_NAPI: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -383,6 +413,7 @@ pub static SET_NAPI: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -396,6 +427,7 @@ pub static SET_QUEUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -404,6 +436,7 @@ pub static SET_QUEUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -412,6 +445,7 @@ pub static SET_QUEUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_QUEUE_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -420,6 +454,7 @@ pub static SET_QUEUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -428,6 +463,7 @@ pub static SET_QUEUE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -441,6 +477,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -449,6 +486,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_QUEUE_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -457,6 +495,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -465,6 +504,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_QSTATS_SCOPE),
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Uint)
         },
         Attr {
@@ -473,6 +513,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Uint)
         },
         Attr {
@@ -481,6 +522,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Uint)
         },
         Attr {
@@ -489,6 +531,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Uint)
         },
         Attr {
@@ -497,6 +540,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Uint)
         },
         Attr {
@@ -505,6 +549,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Uint)
         },
         Attr {
@@ -513,6 +558,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Uint)
         },
         Attr {
@@ -521,6 +567,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Uint)
         },
         Attr {
@@ -529,6 +576,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Uint)
         },
         Attr {
@@ -537,6 +585,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Uint)
         },
         Attr {
@@ -545,6 +594,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Uint)
         },
         Attr {
@@ -553,6 +603,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Uint)
         },
         Attr {
@@ -561,6 +612,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Uint)
         },
         Attr {
@@ -569,6 +621,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Uint)
         },
         Attr {
@@ -577,6 +630,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Uint)
         },
         Attr {
@@ -585,6 +639,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Uint)
         },
         Attr {
@@ -593,6 +648,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Uint)
         },
         Attr {
@@ -601,6 +657,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Uint)
         },
         Attr {
@@ -609,6 +666,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Uint)
         },
         Attr {
@@ -617,6 +675,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Uint)
         },
         Attr {
@@ -625,6 +684,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Uint)
         },
         Attr {
@@ -633,6 +693,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Uint)
         },
         Attr {
@@ -641,6 +702,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Uint)
         },
         Attr {
@@ -649,6 +711,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Uint)
         },
         Attr {
@@ -657,6 +720,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Uint)
         },
         Attr {
@@ -665,6 +729,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Uint)
         },
         Attr {
@@ -673,6 +738,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(33, AttrKind::Uint)
         },
         Attr {
@@ -681,6 +747,7 @@ pub static SET_QSTATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(34, AttrKind::Uint)
         },
     ],
@@ -694,6 +761,7 @@ pub static SET_QUEUE_ID: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -702,6 +770,7 @@ pub static SET_QUEUE_ID: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_QUEUE_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -715,6 +784,7 @@ pub static SET_DMABUF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -723,6 +793,7 @@ pub static SET_DMABUF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_QUEUE_ID))
         },
         Attr {
@@ -731,6 +802,7 @@ pub static SET_DMABUF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -739,6 +811,7 @@ pub static SET_DMABUF: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
     ],

@@ -91,6 +91,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -99,6 +100,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -107,6 +109,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -115,6 +118,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -123,6 +127,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -131,6 +136,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -139,6 +145,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Pad)
         },
         Attr {
@@ -147,6 +154,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -155,6 +163,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -163,6 +172,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Binary)
         },
         Attr {
@@ -171,6 +181,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Binary)
         },
         Attr {
@@ -179,6 +190,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -187,6 +199,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -195,6 +208,7 @@ pub static SET_RPC_STATUS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -208,6 +222,7 @@ pub static SET_SERVER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -216,6 +231,7 @@ pub static SET_SERVER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -224,6 +240,7 @@ pub static SET_SERVER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -232,6 +249,7 @@ pub static SET_SERVER: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::String)
         },
     ],
@@ -245,6 +263,7 @@ pub static SET_VERSION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -253,6 +272,7 @@ pub static SET_VERSION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -261,6 +281,7 @@ pub static SET_VERSION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Flag)
         },
     ],
@@ -273,6 +294,7 @@ pub static SET_SERVER_PROTO: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_VERSION))
     }],
 };
@@ -285,6 +307,7 @@ pub static SET_SOCK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -293,6 +316,7 @@ pub static SET_SOCK: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
     ],
@@ -305,6 +329,7 @@ pub static SET_SERVER_SOCK: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_SOCK))
     }],
 };
@@ -317,6 +342,7 @@ pub static SET_POOL_MODE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -325,6 +351,7 @@ pub static SET_POOL_MODE: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],

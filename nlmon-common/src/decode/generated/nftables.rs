@@ -290,7 +290,7 @@ pub static STRUCT_NFGENMSG: Struct = Struct {
             kind: FieldKind::Scalar(Scalar::U8),
             order: Order::Host,
             hint: Hint::None,
-            enumeration: Some(&tables::ADDRESS_FAMILY),
+            enumeration: Some(&tables::NFPROTO),
         },
         Field {
             name: "version",
@@ -316,6 +316,7 @@ pub static SET_EMPTY_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::String)
     }],
 };
@@ -327,6 +328,7 @@ pub static SET_BATCH_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -339,6 +341,7 @@ pub static SET_TABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -347,6 +350,7 @@ pub static SET_TABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TABLE_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -355,6 +359,7 @@ pub static SET_TABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -363,6 +368,7 @@ pub static SET_TABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -371,6 +377,7 @@ pub static SET_TABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
     ],
@@ -384,6 +391,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -392,6 +400,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -400,6 +409,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -408,6 +418,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_NFT_HOOK_ATTRS))
         },
         Attr {
@@ -416,6 +427,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -424,6 +436,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -432,6 +445,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::String)
         },
         Attr {
@@ -440,6 +454,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Nest(&SET_NFT_COUNTER_ATTRS))
         },
         Attr {
@@ -448,6 +463,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_CHAIN_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -456,6 +472,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -464,6 +481,7 @@ pub static SET_CHAIN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Binary)
         },
     ],
@@ -477,6 +495,7 @@ pub static SET_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -485,6 +504,7 @@ pub static SET_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -493,6 +513,7 @@ pub static SET_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
     ],
@@ -506,6 +527,7 @@ pub static SET_NFT_HOOK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -514,6 +536,7 @@ pub static SET_NFT_HOOK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -522,6 +545,7 @@ pub static SET_NFT_HOOK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -530,6 +554,7 @@ pub static SET_NFT_HOOK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_HOOK_DEV_ATTRS))
         },
     ],
@@ -542,6 +567,7 @@ pub static SET_HOOK_DEV_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::String)
     }],
 };
@@ -554,6 +580,7 @@ pub static SET_NFT_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -562,6 +589,7 @@ pub static SET_NFT_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -575,6 +603,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -583,6 +612,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -591,6 +621,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -599,6 +630,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_EXPR_LIST_ATTRS))
         },
         Attr {
@@ -607,6 +639,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_RULE_COMPAT_ATTRS))
         },
         Attr {
@@ -615,6 +648,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -623,6 +657,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -631,6 +666,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -639,6 +675,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -647,6 +684,7 @@ pub static SET_RULE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -659,6 +697,7 @@ pub static SET_EXPR_LIST_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_EXPR_ATTRS))
     }],
 };
@@ -671,6 +710,7 @@ pub static SET_EXPR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -679,6 +719,7 @@ pub static SET_EXPR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 2,
                 AttrKind::SubMessage {
@@ -698,6 +739,7 @@ pub static SET_RULE_COMPAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -706,6 +748,7 @@ pub static SET_RULE_COMPAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
     ],
@@ -719,6 +762,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -727,6 +771,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -735,6 +780,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_SET_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -743,6 +789,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -751,6 +798,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -759,6 +807,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -767,6 +816,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -775,6 +825,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -783,6 +834,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Nest(&SET_SET_DESC_ATTRS))
         },
         Attr {
@@ -791,6 +843,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -799,6 +852,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -807,6 +861,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -815,6 +870,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Binary)
         },
         Attr {
@@ -823,6 +879,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Pad)
         },
         Attr {
@@ -831,6 +888,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -839,6 +897,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -847,6 +906,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(17, AttrKind::Nest(&SET_EXPR_ATTRS))
         },
         Attr {
@@ -855,6 +915,7 @@ pub static SET_SET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Nest(&SET_SET_LIST_ATTRS))
         },
     ],
@@ -868,6 +929,7 @@ pub static SET_SET_DESC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -876,6 +938,7 @@ pub static SET_SET_DESC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_SET_DESC_CONCAT_ATTRS))
         },
     ],
@@ -888,6 +951,7 @@ pub static SET_SET_DESC_CONCAT_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_SET_FIELD_ATTRS))
     }],
 };
@@ -899,6 +963,7 @@ pub static SET_SET_FIELD_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -910,6 +975,7 @@ pub static SET_SET_LIST_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_EXPR_ATTRS))
     }],
 };
@@ -922,6 +988,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_DATA_ATTRS))
         },
         Attr {
@@ -930,6 +997,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_DATA_ATTRS))
         },
         Attr {
@@ -938,6 +1006,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -946,6 +1015,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -954,6 +1024,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -962,6 +1033,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
         Attr {
@@ -970,6 +1042,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Nest(&SET_EXPR_ATTRS))
         },
         Attr {
@@ -978,6 +1051,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::String)
         },
         Attr {
@@ -986,6 +1060,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Nest(&SET_DATA_ATTRS))
         },
         Attr {
@@ -994,6 +1069,7 @@ pub static SET_SETELEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Nest(&SET_EXPR_LIST_ATTRS))
         },
     ],
@@ -1006,6 +1082,7 @@ pub static SET_SETELEM_LIST_ELEM_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_SETELEM_ATTRS))
     }],
 };
@@ -1018,6 +1095,7 @@ pub static SET_SETELEM_LIST_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -1026,6 +1104,7 @@ pub static SET_SETELEM_LIST_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -1034,6 +1113,7 @@ pub static SET_SETELEM_LIST_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_SETELEM_LIST_ELEM_ATTRS))
         },
         Attr {
@@ -1042,6 +1122,7 @@ pub static SET_SETELEM_LIST_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1055,6 +1136,7 @@ pub static SET_GEN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1063,6 +1145,7 @@ pub static SET_GEN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1071,6 +1154,7 @@ pub static SET_GEN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
     ],
@@ -1084,6 +1168,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -1092,6 +1177,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -1100,6 +1186,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_OBJECT_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1108,6 +1195,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 4,
                 AttrKind::SubMessage {
@@ -1122,6 +1210,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1130,6 +1219,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1138,6 +1228,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Pad)
         },
         Attr {
@@ -1146,6 +1237,7 @@ pub static SET_OBJ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Binary)
         },
     ],
@@ -1159,6 +1251,7 @@ pub static SET_QUOTA_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1167,6 +1260,7 @@ pub static SET_QUOTA_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_QUOTA_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1175,6 +1269,7 @@ pub static SET_QUOTA_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
         Attr {
@@ -1183,6 +1278,7 @@ pub static SET_QUOTA_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -1196,6 +1292,7 @@ pub static SET_FLOWTABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -1204,6 +1301,7 @@ pub static SET_FLOWTABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -1212,6 +1310,7 @@ pub static SET_FLOWTABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_FLOWTABLE_HOOK_ATTRS))
         },
         Attr {
@@ -1220,6 +1319,7 @@ pub static SET_FLOWTABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1228,6 +1328,7 @@ pub static SET_FLOWTABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1236,6 +1337,7 @@ pub static SET_FLOWTABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
         Attr {
@@ -1244,6 +1346,7 @@ pub static SET_FLOWTABLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1257,6 +1360,7 @@ pub static SET_FLOWTABLE_HOOK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1265,6 +1369,7 @@ pub static SET_FLOWTABLE_HOOK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1273,6 +1378,7 @@ pub static SET_FLOWTABLE_HOOK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_HOOK_DEV_ATTRS))
         },
     ],
@@ -1286,6 +1392,7 @@ pub static SET_EXPR_BITWISE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1294,6 +1401,7 @@ pub static SET_EXPR_BITWISE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1302,6 +1410,7 @@ pub static SET_EXPR_BITWISE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1310,6 +1419,7 @@ pub static SET_EXPR_BITWISE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_DATA_ATTRS))
         },
         Attr {
@@ -1318,6 +1428,7 @@ pub static SET_EXPR_BITWISE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_DATA_ATTRS))
         },
         Attr {
@@ -1326,6 +1437,7 @@ pub static SET_EXPR_BITWISE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_BITWISE_OPS),
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1334,6 +1446,7 @@ pub static SET_EXPR_BITWISE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Nest(&SET_DATA_ATTRS))
         },
     ],
@@ -1347,6 +1460,7 @@ pub static SET_EXPR_CMP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1355,6 +1469,7 @@ pub static SET_EXPR_CMP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_CMP_OPS),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1363,6 +1478,7 @@ pub static SET_EXPR_CMP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_DATA_ATTRS))
         },
     ],
@@ -1376,6 +1492,7 @@ pub static SET_DATA_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -1384,6 +1501,7 @@ pub static SET_DATA_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_VERDICT_ATTRS))
         },
     ],
@@ -1397,6 +1515,7 @@ pub static SET_VERDICT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_VERDICT_CODE),
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1405,6 +1524,7 @@ pub static SET_VERDICT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -1413,6 +1533,7 @@ pub static SET_VERDICT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1426,6 +1547,7 @@ pub static SET_EXPR_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1434,6 +1556,7 @@ pub static SET_EXPR_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1442,6 +1565,7 @@ pub static SET_EXPR_COUNTER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
     ],
@@ -1455,6 +1579,7 @@ pub static SET_EXPR_FIB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1463,6 +1588,7 @@ pub static SET_EXPR_FIB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_FIB_RESULT),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1471,6 +1597,7 @@ pub static SET_EXPR_FIB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_FIB_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1484,6 +1611,7 @@ pub static SET_EXPR_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1492,6 +1620,7 @@ pub static SET_EXPR_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_CT_KEYS),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1500,6 +1629,7 @@ pub static SET_EXPR_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_CT_DIRECTION),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1508,6 +1638,7 @@ pub static SET_EXPR_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1520,6 +1651,7 @@ pub static SET_EXPR_FLOW_OFFLOAD_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::String)
     }],
 };
@@ -1532,6 +1664,7 @@ pub static SET_EXPR_IMMEDIATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1540,6 +1673,7 @@ pub static SET_EXPR_IMMEDIATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_DATA_ATTRS))
         },
     ],
@@ -1553,6 +1687,7 @@ pub static SET_EXPR_LOOKUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -1561,6 +1696,7 @@ pub static SET_EXPR_LOOKUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1569,6 +1705,7 @@ pub static SET_EXPR_LOOKUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1577,6 +1714,7 @@ pub static SET_EXPR_LOOKUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1585,6 +1723,7 @@ pub static SET_EXPR_LOOKUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_LOOKUP_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1598,6 +1737,7 @@ pub static SET_EXPR_META_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1606,6 +1746,7 @@ pub static SET_EXPR_META_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_META_KEYS),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1614,6 +1755,7 @@ pub static SET_EXPR_META_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1627,6 +1769,7 @@ pub static SET_EXPR_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1635,6 +1778,7 @@ pub static SET_EXPR_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1643,6 +1787,7 @@ pub static SET_EXPR_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1651,6 +1796,7 @@ pub static SET_EXPR_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1659,6 +1805,7 @@ pub static SET_EXPR_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1667,6 +1814,7 @@ pub static SET_EXPR_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1675,6 +1823,7 @@ pub static SET_EXPR_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_NAT_RANGE_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1688,6 +1837,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1696,6 +1846,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1704,6 +1855,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1712,6 +1864,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1720,6 +1873,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1728,6 +1882,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1736,6 +1891,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1744,6 +1900,7 @@ pub static SET_EXPR_PAYLOAD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1757,6 +1914,7 @@ pub static SET_EXPR_REJECT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_REJECT_TYPES),
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1765,6 +1923,7 @@ pub static SET_EXPR_REJECT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -1778,6 +1937,7 @@ pub static SET_EXPR_TARGET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -1786,6 +1946,7 @@ pub static SET_EXPR_TARGET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1794,6 +1955,7 @@ pub static SET_EXPR_TARGET_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
     ],
@@ -1807,6 +1969,7 @@ pub static SET_EXPR_TPROXY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1815,6 +1978,7 @@ pub static SET_EXPR_TPROXY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1823,6 +1987,7 @@ pub static SET_EXPR_TPROXY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -1836,6 +2001,7 @@ pub static SET_EXPR_OBJREF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1844,6 +2010,7 @@ pub static SET_EXPR_OBJREF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -1852,6 +2019,7 @@ pub static SET_EXPR_OBJREF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1860,6 +2028,7 @@ pub static SET_EXPR_OBJREF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::String)
         },
         Attr {
@@ -1868,6 +2037,7 @@ pub static SET_EXPR_OBJREF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],

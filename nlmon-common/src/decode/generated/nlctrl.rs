@@ -83,6 +83,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -91,6 +92,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -99,6 +101,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -107,6 +110,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -115,6 +119,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -123,6 +128,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 6,
                 AttrKind::IndexedArray(&Attr {
@@ -140,6 +146,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 7,
                 AttrKind::IndexedArray(&Attr {
@@ -157,6 +164,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 8,
                 AttrKind::NestTypeValue {
@@ -171,6 +179,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 9,
                 AttrKind::NestTypeValue {
@@ -185,6 +194,7 @@ pub static SET_CTRL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -198,6 +208,7 @@ pub static SET_MCAST_GROUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -206,6 +217,7 @@ pub static SET_MCAST_GROUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -219,6 +231,7 @@ pub static SET_OP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -227,6 +240,7 @@ pub static SET_OP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_OP_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -240,6 +254,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_ATTR_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -248,6 +263,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -256,6 +272,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -264,6 +281,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -272,6 +290,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -280,6 +299,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -288,6 +308,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -296,6 +317,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -304,6 +326,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -312,6 +335,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -320,6 +344,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -328,6 +353,7 @@ pub static SET_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Pad)
         },
     ],
@@ -341,6 +367,7 @@ pub static SET_OP_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -349,6 +376,7 @@ pub static SET_OP_POLICY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],

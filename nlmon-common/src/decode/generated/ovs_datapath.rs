@@ -126,6 +126,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -134,6 +135,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -142,6 +144,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_DATAPATH_STATS))
         },
         Attr {
@@ -150,6 +153,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Struct(&STRUCT_MEGAFLOW_STATS))
         },
         Attr {
@@ -158,6 +162,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_USER_FEATURES),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -166,6 +171,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Unused)
         },
         Attr {
@@ -174,6 +180,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -182,6 +189,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Array(Scalar::U32))
         },
         Attr {
@@ -190,6 +198,7 @@ pub static SET_DATAPATH: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
     ],

@@ -469,6 +469,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_KEY_ATTRS))
         },
         Attr {
@@ -477,6 +478,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_ACTION_ATTRS))
         },
         Attr {
@@ -485,6 +487,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_OVS_FLOW_STATS))
         },
         Attr {
@@ -493,6 +496,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -501,6 +505,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -509,6 +514,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Flag)
         },
         Attr {
@@ -517,6 +523,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Nest(&SET_KEY_ATTRS))
         },
         Attr {
@@ -525,6 +532,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Binary)
         },
         Attr {
@@ -533,6 +541,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::Uuid,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Binary)
         },
         Attr {
@@ -541,6 +550,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_OVS_UFID_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -549,6 +559,7 @@ pub static SET_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Binary)
         },
     ],
@@ -562,6 +573,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_KEY_ATTRS))
         },
         Attr {
@@ -570,6 +582,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -578,6 +591,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -586,6 +600,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Struct(&STRUCT_OVS_KEY_ETHERNET))
         },
         Attr {
@@ -594,6 +609,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -602,6 +618,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -610,6 +627,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Struct(&STRUCT_OVS_KEY_IPV4))
         },
         Attr {
@@ -618,6 +636,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Struct(&STRUCT_OVS_KEY_IPV6))
         },
         Attr {
@@ -626,6 +645,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Struct(&STRUCT_OVS_KEY_TCP))
         },
         Attr {
@@ -634,6 +654,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Struct(&STRUCT_OVS_KEY_UDP))
         },
         Attr {
@@ -642,6 +663,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Struct(&STRUCT_OVS_KEY_ICMP))
         },
         Attr {
@@ -650,6 +672,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Struct(&STRUCT_OVS_KEY_ICMP))
         },
         Attr {
@@ -658,6 +681,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Struct(&STRUCT_OVS_KEY_ARP))
         },
         Attr {
@@ -666,6 +690,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Struct(&STRUCT_OVS_KEY_ND))
         },
         Attr {
@@ -674,6 +699,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -682,6 +708,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Nest(&SET_TUNNEL_KEY_ATTRS))
         },
         Attr {
@@ -690,6 +717,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Struct(&STRUCT_OVS_KEY_SCTP))
         },
         Attr {
@@ -698,6 +726,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -706,6 +735,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -714,6 +744,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -722,6 +753,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Struct(&STRUCT_OVS_KEY_MPLS))
         },
         Attr {
@@ -730,6 +762,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_CT_STATE_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -738,6 +771,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -746,6 +780,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -754,6 +789,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::Hex,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Binary)
         },
         Attr {
@@ -762,6 +798,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Struct(&STRUCT_OVS_KEY_CT_TUPLE_IPV4))
         },
         Attr {
@@ -770,6 +807,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Binary)
         },
         Attr {
@@ -778,6 +816,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Nest(&SET_OVS_NSH_KEY_ATTRS))
         },
         Attr {
@@ -786,6 +825,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -794,6 +834,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Binary)
         },
         Attr {
@@ -802,6 +843,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Binary)
         },
         Attr {
@@ -810,6 +852,7 @@ pub static SET_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Struct(&STRUCT_OVS_KEY_IPV6_EXTHDRS))
         },
     ],
@@ -823,6 +866,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -831,6 +875,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_USERSPACE_ATTRS))
         },
         Attr {
@@ -839,6 +884,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_KEY_ATTRS))
         },
         Attr {
@@ -847,6 +893,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Struct(&STRUCT_OVS_ACTION_PUSH_VLAN))
         },
         Attr {
@@ -855,6 +902,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Flag)
         },
         Attr {
@@ -863,6 +911,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_SAMPLE_ATTRS))
         },
         Attr {
@@ -871,6 +920,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -879,6 +929,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Struct(&STRUCT_OVS_ACTION_HASH))
         },
         Attr {
@@ -887,6 +938,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Struct(&STRUCT_OVS_ACTION_PUSH_MPLS))
         },
         Attr {
@@ -895,6 +947,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -903,6 +956,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Nest(&SET_KEY_ATTRS))
         },
         Attr {
@@ -911,6 +965,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Nest(&SET_CT_ATTRS))
         },
         Attr {
@@ -919,6 +974,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -927,6 +983,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Binary)
         },
         Attr {
@@ -935,6 +992,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Flag)
         },
         Attr {
@@ -943,6 +1001,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Flag)
         },
         Attr {
@@ -951,6 +1010,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Nest(&SET_OVS_NSH_KEY_ATTRS))
         },
         Attr {
@@ -959,6 +1019,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Flag)
         },
         Attr {
@@ -967,6 +1028,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -975,6 +1037,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Nest(&SET_ACTION_ATTRS))
         },
         Attr {
@@ -983,6 +1046,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Nest(&SET_CHECK_PKT_LEN_ATTRS))
         },
         Attr {
@@ -991,6 +1055,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Struct(&STRUCT_OVS_ACTION_ADD_MPLS))
         },
         Attr {
@@ -999,6 +1064,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Nest(&SET_DEC_TTL_ATTRS))
         },
         Attr {
@@ -1007,6 +1073,7 @@ pub static SET_ACTION_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Nest(&SET_PSAMPLE_ATTRS))
         },
     ],
@@ -1020,6 +1087,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -1028,6 +1096,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1036,6 +1105,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1044,6 +1114,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1052,6 +1123,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1060,6 +1132,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Flag)
         },
         Attr {
@@ -1068,6 +1141,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Flag)
         },
         Attr {
@@ -1076,6 +1150,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Flag)
         },
         Attr {
@@ -1084,6 +1159,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Array(Scalar::U32))
         },
         Attr {
@@ -1092,6 +1168,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1100,6 +1177,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1108,6 +1186,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Nest(&SET_VXLAN_EXT_ATTRS))
         },
         Attr {
@@ -1116,6 +1195,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Binary)
         },
         Attr {
@@ -1124,6 +1204,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Binary)
         },
         Attr {
@@ -1132,6 +1213,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Binary)
         },
         Attr {
@@ -1140,6 +1222,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Binary)
         },
         Attr {
@@ -1148,6 +1231,7 @@ pub static SET_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Flag)
         },
     ],
@@ -1161,6 +1245,7 @@ pub static SET_CHECK_PKT_LEN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1169,6 +1254,7 @@ pub static SET_CHECK_PKT_LEN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_ACTION_ATTRS))
         },
         Attr {
@@ -1177,6 +1263,7 @@ pub static SET_CHECK_PKT_LEN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_ACTION_ATTRS))
         },
     ],
@@ -1190,6 +1277,7 @@ pub static SET_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1198,6 +1286,7 @@ pub static SET_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_ACTION_ATTRS))
         },
     ],
@@ -1211,6 +1300,7 @@ pub static SET_USERSPACE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1219,6 +1309,7 @@ pub static SET_USERSPACE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -1227,6 +1318,7 @@ pub static SET_USERSPACE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1235,6 +1327,7 @@ pub static SET_USERSPACE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Flag)
         },
     ],
@@ -1248,6 +1341,7 @@ pub static SET_OVS_NSH_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -1256,6 +1350,7 @@ pub static SET_OVS_NSH_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -1264,6 +1359,7 @@ pub static SET_OVS_NSH_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
     ],
@@ -1277,6 +1373,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Flag)
         },
         Attr {
@@ -1285,6 +1382,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1293,6 +1391,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -1301,6 +1400,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -1309,6 +1409,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::String)
         },
         Attr {
@@ -1317,6 +1418,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_NAT_ATTRS))
         },
         Attr {
@@ -1325,6 +1427,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Flag)
         },
         Attr {
@@ -1333,6 +1436,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1341,6 +1445,7 @@ pub static SET_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::String)
         },
     ],
@@ -1354,6 +1459,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Flag)
         },
         Attr {
@@ -1362,6 +1468,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Flag)
         },
         Attr {
@@ -1370,6 +1477,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -1378,6 +1486,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -1386,6 +1495,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1394,6 +1504,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -1402,6 +1513,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Flag)
         },
         Attr {
@@ -1410,6 +1522,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Flag)
         },
         Attr {
@@ -1418,6 +1531,7 @@ pub static SET_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Flag)
         },
     ],
@@ -1430,6 +1544,7 @@ pub static SET_DEC_TTL_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_ACTION_ATTRS))
     }],
 };
@@ -1441,6 +1556,7 @@ pub static SET_VXLAN_EXT_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -1453,6 +1569,7 @@ pub static SET_PSAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1461,6 +1578,7 @@ pub static SET_PSAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
     ],

@@ -114,6 +114,7 @@ pub static SET_VPORT_OPTIONS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -122,6 +123,7 @@ pub static SET_VPORT_OPTIONS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -135,6 +137,7 @@ pub static SET_UPCALL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -143,6 +146,7 @@ pub static SET_UPCALL_STATS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -156,6 +160,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -164,6 +169,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -172,6 +178,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_VPORT_TYPE),
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -180,6 +187,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -188,6 +196,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_VPORT_OPTIONS))
         },
         Attr {
@@ -196,6 +205,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Array(Scalar::U32))
         },
         Attr {
@@ -204,6 +214,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Struct(&STRUCT_VPORT_STATS))
         },
         Attr {
@@ -212,6 +223,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Unused)
         },
         Attr {
@@ -220,6 +232,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -228,6 +241,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -236,6 +250,7 @@ pub static SET_VPORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Nest(&SET_UPCALL_STATS))
         },
     ],

@@ -116,6 +116,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -124,6 +125,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -132,6 +134,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -140,6 +143,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -148,6 +152,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -156,6 +161,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Struct(&STRUCT_IFA_CACHEINFO))
         },
         Attr {
@@ -164,6 +170,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -172,6 +179,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_IFA_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -180,6 +188,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -188,6 +197,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Binary)
         },
         Attr {
@@ -196,6 +206,7 @@ pub static SET_ADDR_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U8))
         },
     ],

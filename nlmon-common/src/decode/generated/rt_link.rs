@@ -1835,6 +1835,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -1843,6 +1844,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -1851,6 +1853,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -1859,6 +1862,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1867,6 +1871,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1875,6 +1880,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::String)
         },
         Attr {
@@ -1883,6 +1889,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Struct(&STRUCT_RTNL_LINK_STATS))
         },
         Attr {
@@ -1891,6 +1898,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::String)
         },
         Attr {
@@ -1899,6 +1907,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::String)
         },
         Attr {
@@ -1907,6 +1916,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1915,6 +1925,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::String)
         },
         Attr {
@@ -1923,6 +1934,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::String)
         },
         Attr {
@@ -1931,6 +1943,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1939,6 +1952,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Struct(&STRUCT_RTNL_LINK_IFMAP))
         },
         Attr {
@@ -1947,6 +1961,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1955,6 +1970,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1963,6 +1979,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -1971,6 +1988,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Nest(&SET_LINKINFO_ATTRS))
         },
         Attr {
@@ -1979,6 +1997,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -1987,6 +2006,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::String)
         },
         Attr {
@@ -1995,6 +2015,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2003,6 +2024,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Nest(&SET_VFINFO_LIST_ATTRS))
         },
         Attr {
@@ -2011,6 +2033,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Struct(&STRUCT_RTNL_LINK_STATS64))
         },
         Attr {
@@ -2019,6 +2042,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Nest(&SET_VF_PORTS_ATTRS))
         },
         Attr {
@@ -2027,6 +2051,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Nest(&SET_PORT_SELF_ATTRS))
         },
         Attr {
@@ -2035,6 +2060,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Nest(&SET_AF_SPEC_ATTRS))
         },
         Attr {
@@ -2043,6 +2069,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2051,6 +2078,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2059,6 +2087,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_RTEXT_FILTER),
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2067,6 +2096,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2075,6 +2105,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2083,6 +2114,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2091,6 +2123,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(33, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2099,6 +2132,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(34, AttrKind::Binary)
         },
         Attr {
@@ -2107,6 +2141,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(35, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2115,6 +2150,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(36, AttrKind::Binary)
         },
         Attr {
@@ -2123,6 +2159,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(37, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -2131,6 +2168,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(38, AttrKind::String)
         },
         Attr {
@@ -2139,6 +2177,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(39, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2147,6 +2186,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(40, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2155,6 +2195,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(41, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2163,6 +2204,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(42, AttrKind::Pad)
         },
         Attr {
@@ -2171,6 +2213,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(43, AttrKind::Nest(&SET_XDP_ATTRS))
         },
         Attr {
@@ -2179,6 +2222,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(44, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2187,6 +2231,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(45, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -2195,6 +2240,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(46, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -2203,6 +2249,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(47, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2211,6 +2258,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(48, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2219,6 +2267,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(49, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -2227,6 +2276,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(50, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2235,6 +2285,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(51, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2243,6 +2294,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(52, AttrKind::Nest(&SET_PROP_LIST_LINK_ATTRS))
         },
         Attr {
@@ -2251,6 +2303,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(53, AttrKind::String)
         },
         Attr {
@@ -2259,6 +2312,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(54, AttrKind::Binary)
         },
         Attr {
@@ -2267,6 +2321,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(55, AttrKind::String)
         },
         Attr {
@@ -2275,6 +2330,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(56, AttrKind::String)
         },
         Attr {
@@ -2283,6 +2339,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(57, AttrKind::String)
         },
         Attr {
@@ -2291,6 +2348,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(58, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2299,6 +2357,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(59, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2307,6 +2366,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(60, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2315,6 +2375,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(61, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2323,6 +2384,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(62, AttrKind::Binary)
         },
         Attr {
@@ -2331,6 +2393,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(63, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2339,6 +2402,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(64, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2347,6 +2411,7 @@ pub static SET_LINK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(65, AttrKind::Nest(&SET_LINK_DPLL_PIN_ATTRS))
         },
     ],
@@ -2359,6 +2424,7 @@ pub static SET_PROP_LIST_LINK_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(53, AttrKind::String)
     }],
 };
@@ -2366,27 +2432,30 @@ pub static SET_AF_SPEC_ATTRS: AttrSet = AttrSet {
     name: "af-spec-attrs",
     attrs: &[
         Attr {
-            name: "INET",
+            name: "AF_INET",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_IFLA_ATTRS))
         },
         Attr {
-            name: "INET6",
+            name: "AF_INET6",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Nest(&SET_IFLA6_ATTRS))
         },
         Attr {
-            name: "MCTP",
+            name: "AF_MCTP",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(45, AttrKind::Nest(&SET_MCTP_ATTRS))
         },
     ],
@@ -2394,11 +2463,12 @@ pub static SET_AF_SPEC_ATTRS: AttrSet = AttrSet {
 pub static SET_VFINFO_LIST_ATTRS: AttrSet = AttrSet {
     name: "vfinfo-list-attrs",
     attrs: &[Attr {
-        name: "INFO",
+        name: "IFLA_VF_INFO",
         order: Order::Host,
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_VFINFO_ATTRS))
     }],
 };
@@ -2406,107 +2476,120 @@ pub static SET_VFINFO_ATTRS: AttrSet = AttrSet {
     name: "vfinfo-attrs",
     attrs: &[
         Attr {
-            name: "MAC",
+            name: "IFLA_VF_MAC",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_IFLA_VF_MAC))
         },
         Attr {
-            name: "VLAN",
+            name: "IFLA_VF_VLAN",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_IFLA_VF_VLAN))
         },
         Attr {
-            name: "TX_RATE",
+            name: "IFLA_VF_TX_RATE",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_IFLA_VF_TX_RATE))
         },
         Attr {
-            name: "SPOOFCHK",
+            name: "IFLA_VF_SPOOFCHK",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Struct(&STRUCT_IFLA_VF_SPOOFCHK))
         },
         Attr {
-            name: "LINK_STATE",
+            name: "IFLA_VF_LINK_STATE",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Struct(&STRUCT_IFLA_VF_LINK_STATE))
         },
         Attr {
-            name: "RATE",
+            name: "IFLA_VF_RATE",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Struct(&STRUCT_IFLA_VF_RATE))
         },
         Attr {
-            name: "RSS_QUERY_EN",
+            name: "IFLA_VF_RSS_QUERY_EN",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Struct(&STRUCT_IFLA_VF_RSS_QUERY_EN))
         },
         Attr {
-            name: "STATS",
+            name: "IFLA_VF_STATS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Nest(&SET_VF_STATS_ATTRS))
         },
         Attr {
-            name: "TRUST",
+            name: "IFLA_VF_TRUST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Struct(&STRUCT_IFLA_VF_TRUST))
         },
         Attr {
-            name: "IB_NODE_GUID",
+            name: "IFLA_VF_IB_NODE_GUID",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Struct(&STRUCT_IFLA_VF_GUID))
         },
         Attr {
-            name: "IB_PORT_GUID",
+            name: "IFLA_VF_IB_PORT_GUID",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Struct(&STRUCT_IFLA_VF_GUID))
         },
         Attr {
-            name: "VLAN_LIST",
+            name: "IFLA_VF_VLAN_LIST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Nest(&SET_VF_VLAN_ATTRS))
         },
         Attr {
-            name: "BROADCAST",
+            name: "IFLA_VF_BROADCAST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Binary)
         },
     ],
@@ -2515,75 +2598,84 @@ pub static SET_VF_STATS_ATTRS: AttrSet = AttrSet {
     name: "vf-stats-attrs",
     attrs: &[
         Attr {
-            name: "RX_PACKETS",
+            name: "IFLA_VF_STATS_RX_PACKETS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "TX_PACKETS",
+            name: "IFLA_VF_STATS_TX_PACKETS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "RX_BYTES",
+            name: "IFLA_VF_STATS_RX_BYTES",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "TX_BYTES",
+            name: "IFLA_VF_STATS_TX_BYTES",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "BROADCAST",
+            name: "IFLA_VF_STATS_BROADCAST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "MULTICAST",
+            name: "IFLA_VF_STATS_MULTICAST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "PAD",
+            name: "IFLA_VF_STATS_PAD",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
         Attr {
-            name: "RX_DROPPED",
+            name: "IFLA_VF_STATS_RX_DROPPED",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "TX_DROPPED",
+            name: "IFLA_VF_STATS_TX_DROPPED",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2591,11 +2683,12 @@ pub static SET_VF_STATS_ATTRS: AttrSet = AttrSet {
 pub static SET_VF_VLAN_ATTRS: AttrSet = AttrSet {
     name: "vf-vlan-attrs",
     attrs: &[Attr {
-        name: "INFO",
+        name: "IFLA_VF_VLAN_INFO",
         order: Order::Host,
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Struct(&STRUCT_IFLA_VF_VLAN_INFO))
     }],
 };
@@ -2611,19 +2704,21 @@ pub static SET_LINKINFO_ATTRS: AttrSet = AttrSet {
     name: "linkinfo-attrs",
     attrs: &[
         Attr {
-            name: "KIND",
+            name: "IFLA_INFO_KIND",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
-            name: "DATA",
+            name: "IFLA_INFO_DATA",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 2,
                 AttrKind::SubMessage {
@@ -2633,27 +2728,30 @@ pub static SET_LINKINFO_ATTRS: AttrSet = AttrSet {
             )
         },
         Attr {
-            name: "XSTATS",
+            name: "IFLA_INFO_XSTATS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
-            name: "SLAVE_KIND",
+            name: "IFLA_INFO_SLAVE_KIND",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::String)
         },
         Attr {
-            name: "SLAVE_DATA",
+            name: "IFLA_INFO_SLAVE_DATA",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 5,
                 AttrKind::SubMessage {
@@ -2673,6 +2771,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2681,6 +2780,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2689,6 +2789,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2697,6 +2798,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2705,6 +2807,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2713,6 +2816,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2721,6 +2825,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2729,6 +2834,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 8,
                 AttrKind::IndexedArray(&Attr {
@@ -2746,6 +2852,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2754,6 +2861,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2762,6 +2870,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2770,6 +2879,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2778,6 +2888,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2786,6 +2897,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2794,6 +2906,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2802,6 +2915,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2810,6 +2924,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2818,6 +2933,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2826,6 +2942,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2834,6 +2951,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2842,6 +2960,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2850,6 +2969,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2858,6 +2978,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Nest(&SET_BOND_AD_INFO_ATTRS))
         },
         Attr {
@@ -2866,6 +2987,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2874,6 +2996,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2882,6 +3005,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Binary)
         },
         Attr {
@@ -2890,6 +3014,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2898,6 +3023,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2906,6 +3032,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2914,6 +3041,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2922,6 +3050,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 31,
                 AttrKind::IndexedArray(&Attr {
@@ -2939,6 +3068,7 @@ pub static SET_LINKINFO_BOND_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -2952,6 +3082,7 @@ pub static SET_BOND_AD_INFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2960,6 +3091,7 @@ pub static SET_BOND_AD_INFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2968,6 +3100,7 @@ pub static SET_BOND_AD_INFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2976,6 +3109,7 @@ pub static SET_BOND_AD_INFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2984,6 +3118,7 @@ pub static SET_BOND_AD_INFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
     ],
@@ -2997,6 +3132,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3005,6 +3141,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3013,6 +3150,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3021,6 +3159,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -3029,6 +3168,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3037,6 +3177,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3045,6 +3186,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3053,6 +3195,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3061,6 +3204,7 @@ pub static SET_BOND_SLAVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -3074,6 +3218,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3082,6 +3227,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3090,6 +3236,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3098,6 +3245,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3106,6 +3254,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3114,6 +3263,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3122,6 +3272,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3130,6 +3281,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3138,6 +3290,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3146,6 +3299,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Struct(&STRUCT_IFLA_BRIDGE_ID))
         },
         Attr {
@@ -3154,6 +3308,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Struct(&STRUCT_IFLA_BRIDGE_ID))
         },
         Attr {
@@ -3162,6 +3317,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3170,6 +3326,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3178,6 +3335,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3186,6 +3344,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3194,6 +3353,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3202,6 +3362,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3210,6 +3371,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3218,6 +3380,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3226,6 +3389,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Binary)
         },
         Attr {
@@ -3234,6 +3398,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Binary)
         },
         Attr {
@@ -3242,6 +3407,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3250,6 +3416,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3258,6 +3425,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3266,6 +3434,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3274,6 +3443,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3282,6 +3452,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3290,6 +3461,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3298,6 +3470,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3306,6 +3479,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3314,6 +3488,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3322,6 +3497,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3330,6 +3506,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(33, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3338,6 +3515,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(34, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3346,6 +3524,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(35, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3354,6 +3533,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(36, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3362,6 +3542,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(37, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3370,6 +3551,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(38, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3378,6 +3560,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(39, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3386,6 +3569,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(40, AttrKind::Pad)
         },
         Attr {
@@ -3394,6 +3578,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(41, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3402,6 +3587,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(42, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3410,6 +3596,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(43, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3418,6 +3605,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(44, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3426,6 +3614,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(45, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3434,6 +3623,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(46, AttrKind::Struct(&STRUCT_BR_BOOLOPT_MULTI))
         },
         Attr {
@@ -3442,6 +3632,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(47, AttrKind::Binary)
         },
         Attr {
@@ -3450,6 +3641,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(48, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3458,6 +3650,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(49, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -3471,6 +3664,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3479,6 +3673,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3487,6 +3682,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3495,6 +3691,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3503,6 +3700,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3511,6 +3709,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3519,6 +3718,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3527,6 +3727,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3535,6 +3736,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3543,6 +3745,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3551,6 +3754,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3559,6 +3763,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3567,6 +3772,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Struct(&STRUCT_IFLA_BRIDGE_ID))
         },
         Attr {
@@ -3575,6 +3781,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Struct(&STRUCT_IFLA_BRIDGE_ID))
         },
         Attr {
@@ -3583,6 +3790,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3591,6 +3799,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3599,6 +3808,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3607,6 +3817,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3615,6 +3826,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3623,6 +3835,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3631,6 +3844,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3639,6 +3853,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3647,6 +3862,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3655,6 +3871,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Flag)
         },
         Attr {
@@ -3663,6 +3880,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3671,6 +3889,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Pad)
         },
         Attr {
@@ -3679,6 +3898,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3687,6 +3907,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3695,6 +3916,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3703,6 +3925,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3711,6 +3934,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3719,6 +3943,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3727,6 +3952,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(33, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3735,6 +3961,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(34, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3743,6 +3970,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(35, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3751,6 +3979,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(36, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3759,6 +3988,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(37, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3767,6 +3997,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(38, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3775,6 +4006,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(39, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3783,6 +4015,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(40, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3791,6 +4024,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(41, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3799,6 +4033,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(42, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3807,6 +4042,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(43, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3815,6 +4051,7 @@ pub static SET_LINKINFO_BRPORT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(44, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -3828,6 +4065,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3836,6 +4074,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3844,6 +4083,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3852,6 +4092,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3860,6 +4101,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3868,6 +4110,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
         Attr {
@@ -3876,6 +4119,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -3884,6 +4128,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3892,6 +4137,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3900,6 +4146,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3908,6 +4155,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3916,6 +4164,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3924,6 +4173,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3932,6 +4182,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3940,6 +4191,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3948,6 +4200,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3956,6 +4209,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3964,6 +4218,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Flag)
         },
         Attr {
@@ -3972,6 +4227,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3980,6 +4236,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3988,6 +4245,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3996,6 +4254,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4004,6 +4263,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4012,6 +4272,7 @@ pub static SET_LINKINFO_GRE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U16))
         },
     ],
@@ -4025,6 +4286,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4033,6 +4295,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -4041,6 +4304,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4049,6 +4313,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4057,6 +4322,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4065,6 +4331,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Flag)
         },
         Attr {
@@ -4073,6 +4340,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -4081,6 +4349,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4089,6 +4358,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4097,6 +4367,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4105,6 +4376,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4113,6 +4385,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4121,6 +4394,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4129,6 +4403,7 @@ pub static SET_LINKINFO_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Flag)
         },
     ],
@@ -4142,6 +4417,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4150,6 +4426,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -4158,6 +4435,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -4166,6 +4444,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4174,6 +4453,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4182,6 +4462,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4190,6 +4471,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4198,6 +4480,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4206,6 +4489,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4214,6 +4498,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4222,6 +4507,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Binary)
         },
         Attr {
@@ -4230,6 +4516,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Binary)
         },
         Attr {
@@ -4238,6 +4525,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4246,6 +4534,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4254,6 +4543,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4262,6 +4552,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4270,6 +4561,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4278,6 +4570,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4286,6 +4579,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Flag)
         },
         Attr {
@@ -4294,6 +4588,7 @@ pub static SET_LINKINFO_IPTUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4307,6 +4602,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4315,6 +4611,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4323,6 +4620,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4331,6 +4629,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4339,6 +4638,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4347,6 +4647,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4355,6 +4656,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4363,6 +4665,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4371,6 +4674,7 @@ pub static SET_LINKINFO_TUN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4384,6 +4688,7 @@ pub static SET_LINKINFO_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4392,6 +4697,7 @@ pub static SET_LINKINFO_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_IFLA_VLAN_FLAGS))
         },
         Attr {
@@ -4400,6 +4706,7 @@ pub static SET_LINKINFO_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_IFLA_VLAN_QOS))
         },
         Attr {
@@ -4408,6 +4715,7 @@ pub static SET_LINKINFO_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_IFLA_VLAN_QOS))
         },
         Attr {
@@ -4416,6 +4724,7 @@ pub static SET_LINKINFO_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_VLAN_PROTOCOLS),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
     ],
@@ -4428,6 +4737,7 @@ pub static SET_IFLA_VLAN_QOS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Struct(&STRUCT_IFLA_VLAN_QOS_MAPPING))
     }],
 };
@@ -4439,6 +4749,7 @@ pub static SET_LINKINFO_VRF_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -4446,67 +4757,75 @@ pub static SET_XDP_ATTRS: AttrSet = AttrSet {
     name: "xdp-attrs",
     attrs: &[
         Attr {
-            name: "FD",
+            name: "IFLA_XDP_FD",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
-            name: "ATTACHED",
+            name: "IFLA_XDP_ATTACHED",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
-            name: "FLAGS",
+            name: "IFLA_XDP_FLAGS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "PROG_ID",
+            name: "IFLA_XDP_PROG_ID",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "DRV_PROG_ID",
+            name: "IFLA_XDP_DRV_PROG_ID",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "SKB_PROG_ID",
+            name: "IFLA_XDP_SKB_PROG_ID",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "HW_PROG_ID",
+            name: "IFLA_XDP_HW_PROG_ID",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "EXPECTED_FD",
+            name: "IFLA_XDP_EXPECTED_FD",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::S32))
         },
     ],
@@ -4514,11 +4833,12 @@ pub static SET_XDP_ATTRS: AttrSet = AttrSet {
 pub static SET_IFLA_ATTRS: AttrSet = AttrSet {
     name: "ifla-attrs",
     attrs: &[Attr {
-        name: "CONF",
+        name: "IFLA_INET_CONF",
         order: Order::Host,
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Struct(&STRUCT_IPV4_DEVCONF))
     }],
 };
@@ -4526,75 +4846,84 @@ pub static SET_IFLA6_ATTRS: AttrSet = AttrSet {
     name: "ifla6-attrs",
     attrs: &[
         Attr {
-            name: "FLAGS",
+            name: "IFLA_INET6_FLAGS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "CONF",
+            name: "IFLA_INET6_CONF",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_IPV6_DEVCONF))
         },
         Attr {
-            name: "STATS",
+            name: "IFLA_INET6_STATS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_IFLA_INET6_STATS))
         },
         Attr {
-            name: "MCAST",
+            name: "IFLA_INET6_MCAST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
-            name: "CACHEINFO",
+            name: "IFLA_INET6_CACHEINFO",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Struct(&STRUCT_IFLA_CACHEINFO))
         },
         Attr {
-            name: "ICMP6_STATS",
+            name: "IFLA_INET6_ICMP6_STATS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Struct(&STRUCT_IFLA_ICMP6_STATS))
         },
         Attr {
-            name: "TOKEN",
+            name: "IFLA_INET6_TOKEN",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
-            name: "ADDR_GEN_MODE",
+            name: "IFLA_INET6_ADDR_GEN_MODE",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
-            name: "RA_MTU",
+            name: "IFLA_INET6_RA_MTU",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4607,6 +4936,7 @@ pub static SET_MCTP_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -4619,6 +4949,7 @@ pub static SET_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_RTNL_LINK_STATS64))
         },
         Attr {
@@ -4627,6 +4958,7 @@ pub static SET_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -4635,6 +4967,7 @@ pub static SET_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -4643,6 +4976,7 @@ pub static SET_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_LINK_OFFLOAD_XSTATS))
         },
         Attr {
@@ -4651,6 +4985,7 @@ pub static SET_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
     ],
@@ -4659,19 +4994,21 @@ pub static SET_LINK_OFFLOAD_XSTATS: AttrSet = AttrSet {
     name: "link-offload-xstats",
     attrs: &[
         Attr {
-            name: "CPU_HIT",
+            name: "IFLA_OFFLOAD_XSTATS_CPU_HIT",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
-            name: "HW_S_INFO",
+            name: "IFLA_OFFLOAD_XSTATS_HW_S_INFO",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 2,
                 AttrKind::IndexedArray(&Attr {
@@ -4684,11 +5021,12 @@ pub static SET_LINK_OFFLOAD_XSTATS: AttrSet = AttrSet {
             )
         },
         Attr {
-            name: "L3_STATS",
+            name: "IFLA_OFFLOAD_XSTATS_L3_STATS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
     ],
@@ -4697,19 +5035,21 @@ pub static SET_HW_S_INFO_ONE: AttrSet = AttrSet {
     name: "hw-s-info-one",
     attrs: &[
         Attr {
-            name: "REQUEST",
+            name: "IFLA_OFFLOAD_XSTATS_HW_S_INFO_REQUEST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
-            name: "USED",
+            name: "IFLA_OFFLOAD_XSTATS_HW_S_INFO_USED",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -4717,11 +5057,12 @@ pub static SET_HW_S_INFO_ONE: AttrSet = AttrSet {
 pub static SET_LINK_DPLL_PIN_ATTRS: AttrSet = AttrSet {
     name: "link-dpll-pin-attrs",
     attrs: &[Attr {
-        name: "ID",
+        name: "DPLL_A_PIN_ID",
         order: Order::Host,
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -4734,6 +5075,7 @@ pub static SET_LINKINFO_NETKIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -4742,6 +5084,7 @@ pub static SET_LINKINFO_NETKIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4750,6 +5093,7 @@ pub static SET_LINKINFO_NETKIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_NETKIT_POLICY),
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4758,6 +5102,7 @@ pub static SET_LINKINFO_NETKIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_NETKIT_POLICY),
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4766,6 +5111,7 @@ pub static SET_LINKINFO_NETKIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_NETKIT_MODE),
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],

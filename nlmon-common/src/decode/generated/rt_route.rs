@@ -151,6 +151,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -159,6 +160,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -167,6 +169,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -175,6 +178,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -183,6 +187,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -191,6 +196,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -199,6 +205,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -207,6 +214,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Nest(&SET_RTA_METRICS))
         },
         Attr {
@@ -215,6 +223,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Binary)
         },
         Attr {
@@ -223,6 +232,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Binary)
         },
         Attr {
@@ -231,6 +241,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -239,6 +250,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Struct(&STRUCT_RTA_CACHEINFO))
         },
         Attr {
@@ -247,6 +259,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Binary)
         },
         Attr {
@@ -255,6 +268,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Binary)
         },
         Attr {
@@ -263,6 +277,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -271,6 +286,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -279,6 +295,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Binary)
         },
         Attr {
@@ -287,6 +304,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Binary)
         },
         Attr {
@@ -295,6 +313,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Binary)
         },
         Attr {
@@ -303,6 +322,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -311,6 +331,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -319,6 +340,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Binary)
         },
         Attr {
@@ -327,6 +349,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -335,6 +358,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Binary)
         },
         Attr {
@@ -343,6 +367,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -351,6 +376,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -359,6 +385,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -367,6 +394,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -375,6 +403,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -383,6 +412,7 @@ pub static SET_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -396,6 +426,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -404,6 +435,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -412,6 +444,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -420,6 +453,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -428,6 +462,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -436,6 +471,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -444,6 +480,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -452,6 +489,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -460,6 +498,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -468,6 +507,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -476,6 +516,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -484,6 +525,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -492,6 +534,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -500,6 +543,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -508,6 +552,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -516,6 +561,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -524,6 +570,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::String)
         },
         Attr {
@@ -532,6 +579,7 @@ pub static SET_RTA_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U32))
         },
     ],

@@ -2668,6 +2668,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -2676,6 +2677,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 2,
                 AttrKind::SubMessage {
@@ -2690,6 +2692,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_TC_STATS))
         },
         Attr {
@@ -2698,6 +2701,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 4,
                 AttrKind::SubMessage {
@@ -2712,6 +2716,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Struct(&STRUCT_GNET_ESTIMATOR))
         },
         Attr {
@@ -2720,6 +2725,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2728,6 +2734,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Nest(&SET_TCA_STATS_ATTRS))
         },
         Attr {
@@ -2736,6 +2743,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Nest(&SET_TCA_STAB_ATTRS))
         },
         Attr {
@@ -2744,6 +2752,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Pad)
         },
         Attr {
@@ -2752,6 +2761,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Flag)
         },
         Attr {
@@ -2760,6 +2770,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2768,6 +2779,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -2776,6 +2788,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2784,6 +2797,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2792,6 +2806,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Bitfield32)
         },
         Attr {
@@ -2800,6 +2815,7 @@ pub static SET_TC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::String)
         },
     ],
@@ -2813,6 +2829,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -2821,6 +2838,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 2,
                 AttrKind::SubMessage {
@@ -2835,6 +2853,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -2843,6 +2862,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_TC_ACT_STATS_ATTRS))
         },
         Attr {
@@ -2851,6 +2871,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Pad)
         },
         Attr {
@@ -2859,6 +2880,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
         Attr {
@@ -2867,6 +2889,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Bitfield32)
         },
         Attr {
@@ -2875,6 +2898,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Bitfield32)
         },
         Attr {
@@ -2883,6 +2907,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Bitfield32)
         },
         Attr {
@@ -2891,6 +2916,7 @@ pub static SET_TC_ACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -2904,6 +2930,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_GNET_STATS_BASIC))
         },
         Attr {
@@ -2912,6 +2939,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_GNET_STATS_RATE_EST))
         },
         Attr {
@@ -2920,6 +2948,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_GNET_STATS_QUEUE))
         },
         Attr {
@@ -2928,6 +2957,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -2936,6 +2966,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Struct(&STRUCT_GNET_STATS_RATE_EST64))
         },
         Attr {
@@ -2944,6 +2975,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
         Attr {
@@ -2952,6 +2984,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Struct(&STRUCT_GNET_STATS_BASIC))
         },
         Attr {
@@ -2960,6 +2993,7 @@ pub static SET_TC_ACT_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -2973,6 +3007,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -2981,6 +3016,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -2989,6 +3025,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -2997,6 +3034,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -3005,6 +3043,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3013,6 +3052,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::String)
         },
         Attr {
@@ -3021,6 +3061,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Pad)
         },
         Attr {
@@ -3029,6 +3070,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Binary)
         },
         Attr {
@@ -3037,6 +3079,7 @@ pub static SET_TC_ACT_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Binary)
         },
     ],
@@ -3050,6 +3093,7 @@ pub static SET_TC_ACT_CONNMARK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -3058,6 +3102,7 @@ pub static SET_TC_ACT_CONNMARK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3066,6 +3111,7 @@ pub static SET_TC_ACT_CONNMARK_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
     ],
@@ -3079,6 +3125,7 @@ pub static SET_TC_ACT_CSUM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -3087,6 +3134,7 @@ pub static SET_TC_ACT_CSUM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3095,6 +3143,7 @@ pub static SET_TC_ACT_CSUM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
     ],
@@ -3108,6 +3157,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -3116,6 +3166,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3124,6 +3175,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3132,6 +3184,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3140,6 +3193,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3148,6 +3202,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3156,6 +3211,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -3164,6 +3220,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Binary)
         },
         Attr {
@@ -3172,6 +3229,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3180,6 +3238,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3188,6 +3247,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Binary)
         },
         Attr {
@@ -3196,6 +3256,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Binary)
         },
         Attr {
@@ -3204,6 +3265,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3212,6 +3274,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3220,6 +3283,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Pad)
         },
         Attr {
@@ -3228,6 +3292,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::String)
         },
         Attr {
@@ -3236,6 +3301,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3244,6 +3310,7 @@ pub static SET_TC_ACT_CT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -3257,6 +3324,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -3265,6 +3333,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3273,6 +3342,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -3281,6 +3351,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3289,6 +3360,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3297,6 +3369,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3305,6 +3378,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3313,6 +3387,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3321,6 +3396,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3329,6 +3405,7 @@ pub static SET_TC_ACT_CTINFO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -3342,6 +3419,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3350,6 +3428,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -3358,6 +3437,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
         Attr {
@@ -3366,6 +3446,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -3374,6 +3455,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -3382,6 +3464,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3390,6 +3473,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3398,6 +3482,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3406,6 +3491,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3414,6 +3500,7 @@ pub static SET_TC_ACT_GATE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::S32))
         },
     ],
@@ -3427,6 +3514,7 @@ pub static SET_TC_ACT_IFE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -3435,6 +3523,7 @@ pub static SET_TC_ACT_IFE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3443,6 +3532,7 @@ pub static SET_TC_ACT_IFE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -3451,6 +3541,7 @@ pub static SET_TC_ACT_IFE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -3459,6 +3550,7 @@ pub static SET_TC_ACT_IFE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3467,6 +3559,7 @@ pub static SET_TC_ACT_IFE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
         Attr {
@@ -3475,6 +3568,7 @@ pub static SET_TC_ACT_IFE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Pad)
         },
     ],
@@ -3488,6 +3582,7 @@ pub static SET_TC_ACT_MIRRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3496,6 +3591,7 @@ pub static SET_TC_ACT_MIRRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -3504,6 +3600,7 @@ pub static SET_TC_ACT_MIRRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
         Attr {
@@ -3512,6 +3609,7 @@ pub static SET_TC_ACT_MIRRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
     ],
@@ -3525,6 +3623,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3533,6 +3632,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TC_MPLS))
         },
         Attr {
@@ -3541,6 +3641,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
         Attr {
@@ -3549,6 +3650,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3557,6 +3659,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3565,6 +3668,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3573,6 +3677,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -3581,6 +3686,7 @@ pub static SET_TC_ACT_MPLS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -3594,6 +3700,7 @@ pub static SET_TC_ACT_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -3602,6 +3709,7 @@ pub static SET_TC_ACT_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3610,6 +3718,7 @@ pub static SET_TC_ACT_NAT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
     ],
@@ -3623,6 +3732,7 @@ pub static SET_TC_ACT_PEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3631,6 +3741,7 @@ pub static SET_TC_ACT_PEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TC_PEDIT_SEL))
         },
         Attr {
@@ -3639,6 +3750,7 @@ pub static SET_TC_ACT_PEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Pad)
         },
         Attr {
@@ -3647,6 +3759,7 @@ pub static SET_TC_ACT_PEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -3655,6 +3768,7 @@ pub static SET_TC_ACT_PEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -3663,6 +3777,7 @@ pub static SET_TC_ACT_PEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
     ],
@@ -3676,6 +3791,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_POLICE))
         },
         Attr {
@@ -3684,6 +3800,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -3692,6 +3809,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -3700,6 +3818,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3708,6 +3827,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3716,6 +3836,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3724,6 +3845,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Pad)
         },
         Attr {
@@ -3732,6 +3854,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3740,6 +3863,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3748,6 +3872,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3756,6 +3881,7 @@ pub static SET_TC_ACT_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -3769,6 +3895,7 @@ pub static SET_TC_ACT_SIMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3777,6 +3904,7 @@ pub static SET_TC_ACT_SIMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -3785,6 +3913,7 @@ pub static SET_TC_ACT_SIMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -3793,6 +3922,7 @@ pub static SET_TC_ACT_SIMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Pad)
         },
     ],
@@ -3806,6 +3936,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3814,6 +3945,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -3822,6 +3954,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3830,6 +3963,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3838,6 +3972,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3846,6 +3981,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
         Attr {
@@ -3854,6 +3990,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -3862,6 +3999,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3870,6 +4008,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -3878,6 +4017,7 @@ pub static SET_TC_ACT_SKBEDIT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U16))
         },
     ],
@@ -3891,6 +4031,7 @@ pub static SET_TC_ACT_SKBMOD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3899,6 +4040,7 @@ pub static SET_TC_ACT_SKBMOD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -3907,6 +4049,7 @@ pub static SET_TC_ACT_SKBMOD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -3915,6 +4058,7 @@ pub static SET_TC_ACT_SKBMOD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -3923,6 +4067,7 @@ pub static SET_TC_ACT_SKBMOD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -3931,6 +4076,7 @@ pub static SET_TC_ACT_SKBMOD_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
     ],
@@ -3944,6 +4090,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -3952,6 +4099,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -3960,6 +4108,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3968,6 +4117,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -3976,6 +4126,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -3984,6 +4135,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
         Attr {
@@ -3992,6 +4144,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4000,6 +4153,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Pad)
         },
         Attr {
@@ -4008,6 +4162,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4016,6 +4171,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4024,6 +4180,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Binary)
         },
         Attr {
@@ -4032,6 +4189,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4040,6 +4198,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4048,6 +4207,7 @@ pub static SET_TC_ACT_TUNNEL_KEY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Flag)
         },
     ],
@@ -4061,6 +4221,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -4069,6 +4230,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TC_VLAN))
         },
         Attr {
@@ -4077,6 +4239,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4085,6 +4248,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4093,6 +4257,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Pad)
         },
         Attr {
@@ -4101,6 +4266,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -4109,6 +4275,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -4117,6 +4284,7 @@ pub static SET_TC_ACT_VLAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Binary)
         },
     ],
@@ -4130,6 +4298,7 @@ pub static SET_TC_BASIC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4138,6 +4307,7 @@ pub static SET_TC_BASIC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_TC_EMATCH_ATTRS))
         },
         Attr {
@@ -4146,6 +4316,7 @@ pub static SET_TC_BASIC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 3,
                 AttrKind::IndexedArray(&Attr {
@@ -4163,6 +4334,7 @@ pub static SET_TC_BASIC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_TC_POLICE_ATTRS))
         },
         Attr {
@@ -4171,6 +4343,7 @@ pub static SET_TC_BASIC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Struct(&STRUCT_TC_BASIC_PCNT))
         },
         Attr {
@@ -4179,6 +4352,7 @@ pub static SET_TC_BASIC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
     ],
@@ -4192,6 +4366,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 1,
                 AttrKind::IndexedArray(&Attr {
@@ -4209,6 +4384,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_TC_POLICE_ATTRS))
         },
         Attr {
@@ -4217,6 +4393,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4225,6 +4402,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -4233,6 +4411,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -4241,6 +4420,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4249,6 +4429,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::String)
         },
         Attr {
@@ -4257,6 +4438,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4265,6 +4447,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4273,6 +4456,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Binary)
         },
         Attr {
@@ -4281,6 +4465,7 @@ pub static SET_TC_BPF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4294,6 +4479,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -4302,6 +4488,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4310,6 +4497,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4318,6 +4506,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4326,6 +4515,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4334,6 +4524,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4342,6 +4533,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4350,6 +4542,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4358,6 +4551,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4366,6 +4560,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4374,6 +4569,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4382,6 +4578,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4390,6 +4587,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4398,6 +4596,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4406,6 +4605,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4414,6 +4614,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4422,6 +4623,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4430,6 +4632,7 @@ pub static SET_TC_CAKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4443,6 +4646,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -4451,6 +4655,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4459,6 +4664,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4467,6 +4673,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4475,6 +4682,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4483,6 +4691,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4491,6 +4700,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4499,6 +4709,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4507,6 +4718,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4515,6 +4727,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 10,
                 AttrKind::IndexedArray(&Attr {
@@ -4532,6 +4745,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -4540,6 +4754,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4548,6 +4763,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4556,6 +4772,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -4564,6 +4781,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4572,6 +4790,7 @@ pub static SET_TC_CAKE_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::S32))
         },
     ],
@@ -4585,6 +4804,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
@@ -4593,6 +4813,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4601,6 +4822,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4609,6 +4831,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4617,6 +4840,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4625,6 +4849,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4633,6 +4858,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4641,6 +4867,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4649,6 +4876,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4657,6 +4885,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4665,6 +4894,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4673,6 +4903,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -4681,6 +4912,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4689,6 +4921,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4697,6 +4930,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4705,6 +4939,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4713,6 +4948,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4721,6 +4957,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4729,6 +4966,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4737,6 +4975,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4745,6 +4984,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4753,6 +4993,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4761,6 +5002,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4769,6 +5011,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4777,6 +5020,7 @@ pub static SET_TC_CAKE_TIN_STATS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4789,6 +5033,7 @@ pub static SET_TC_CBS_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_CBS_QOPT))
     }],
 };
@@ -4801,6 +5046,7 @@ pub static SET_TC_CGROUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 1,
                 AttrKind::IndexedArray(&Attr {
@@ -4818,6 +5064,7 @@ pub static SET_TC_CGROUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_TC_POLICE_ATTRS))
         },
         Attr {
@@ -4826,6 +5073,7 @@ pub static SET_TC_CGROUP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
     ],
@@ -4839,6 +5087,7 @@ pub static SET_TC_CHOKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_RED_QOPT))
         },
         Attr {
@@ -4847,6 +5096,7 @@ pub static SET_TC_CHOKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -4855,6 +5105,7 @@ pub static SET_TC_CHOKE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4868,6 +5119,7 @@ pub static SET_TC_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4876,6 +5128,7 @@ pub static SET_TC_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4884,6 +5137,7 @@ pub static SET_TC_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4892,6 +5146,7 @@ pub static SET_TC_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4900,6 +5155,7 @@ pub static SET_TC_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -4912,6 +5168,7 @@ pub static SET_TC_DRR_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -4924,6 +5181,7 @@ pub static SET_TC_EMATCH_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_EMATCH_TREE_HDR))
         },
         Attr {
@@ -4932,6 +5190,7 @@ pub static SET_TC_EMATCH_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
     ],
@@ -4945,6 +5204,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4953,6 +5213,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4961,6 +5222,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4969,6 +5231,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4977,6 +5240,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4985,6 +5249,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -4993,6 +5258,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5001,6 +5267,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5009,6 +5276,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Binary)
         },
         Attr {
@@ -5017,6 +5285,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Nest(&SET_TC_POLICE_ATTRS))
         },
         Attr {
@@ -5025,6 +5294,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Binary)
         },
         Attr {
@@ -5033,6 +5303,7 @@ pub static SET_TC_FLOW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -5046,6 +5317,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5054,6 +5326,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::String)
         },
         Attr {
@@ -5062,6 +5335,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 3,
                 AttrKind::IndexedArray(&Attr {
@@ -5079,6 +5353,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -5087,6 +5362,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Binary)
         },
         Attr {
@@ -5095,6 +5371,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Binary)
         },
         Attr {
@@ -5103,6 +5380,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -5111,6 +5389,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5119,6 +5398,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5127,6 +5407,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5135,6 +5416,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5143,6 +5425,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5151,6 +5434,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5159,6 +5443,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Binary)
         },
         Attr {
@@ -5167,6 +5452,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Binary)
         },
         Attr {
@@ -5175,6 +5461,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Binary)
         },
         Attr {
@@ -5183,6 +5470,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Binary)
         },
         Attr {
@@ -5191,6 +5479,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(18, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5199,6 +5488,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(19, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5207,6 +5497,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(20, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5215,6 +5506,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(21, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5223,6 +5515,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TC_CLS_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(22, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5231,6 +5524,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(23, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5239,6 +5533,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(24, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5247,6 +5542,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(25, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5255,6 +5551,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(26, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5263,6 +5560,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(27, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5271,6 +5569,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(28, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5279,6 +5578,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(29, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5287,6 +5587,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(30, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5295,6 +5596,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(31, AttrKind::Binary)
         },
         Attr {
@@ -5303,6 +5605,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(32, AttrKind::Binary)
         },
         Attr {
@@ -5311,6 +5614,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(33, AttrKind::Binary)
         },
         Attr {
@@ -5319,6 +5623,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(34, AttrKind::Binary)
         },
         Attr {
@@ -5327,6 +5632,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(35, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5335,6 +5641,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(36, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5343,6 +5650,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(37, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5351,6 +5659,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(38, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5359,6 +5668,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(39, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5367,6 +5677,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(40, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5375,6 +5686,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(41, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5383,6 +5695,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(42, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5391,6 +5704,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(43, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5399,6 +5713,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(44, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5407,6 +5722,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(45, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5415,6 +5731,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(46, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5423,6 +5740,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TC_FLOWER_KEY_CTRL_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(47, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5431,6 +5749,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TC_FLOWER_KEY_CTRL_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(48, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5439,6 +5758,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(49, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5447,6 +5767,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(50, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5455,6 +5776,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(51, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5463,6 +5785,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(52, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5471,6 +5794,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(53, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5479,6 +5803,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(54, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5487,6 +5812,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(55, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5495,6 +5821,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(56, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5503,6 +5830,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(57, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5511,6 +5839,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(58, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5519,6 +5848,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(59, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5527,6 +5857,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(60, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5535,6 +5866,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(61, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5543,6 +5875,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(62, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5551,6 +5884,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(63, AttrKind::Binary)
         },
         Attr {
@@ -5559,6 +5893,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(64, AttrKind::Binary)
         },
         Attr {
@@ -5567,6 +5902,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(65, AttrKind::Binary)
         },
         Attr {
@@ -5575,6 +5911,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::Mac,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(66, AttrKind::Binary)
         },
         Attr {
@@ -5583,6 +5920,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(67, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5591,6 +5929,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(68, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5599,6 +5938,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(69, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5607,6 +5947,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(70, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5615,6 +5956,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(71, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5623,6 +5965,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(72, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5631,6 +5974,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(73, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5639,6 +5983,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(74, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5647,6 +5992,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(75, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5655,6 +6001,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(76, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5663,6 +6010,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(77, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5671,6 +6019,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(78, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5679,6 +6028,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(79, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5687,6 +6037,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(80, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5695,6 +6046,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(81, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5703,6 +6055,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(82, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5711,6 +6064,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(83, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5719,6 +6073,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(84, AttrKind::Nest(&SET_TC_FLOWER_KEY_ENC_OPTS_ATTRS))
         },
         Attr {
@@ -5727,6 +6082,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(85, AttrKind::Nest(&SET_TC_FLOWER_KEY_ENC_OPTS_ATTRS))
         },
         Attr {
@@ -5735,6 +6091,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(86, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5743,6 +6100,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(87, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5751,6 +6109,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(88, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5759,6 +6118,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(89, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5767,6 +6127,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(90, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5775,6 +6136,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(91, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5783,6 +6145,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(92, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5791,6 +6154,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(93, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5799,6 +6163,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(94, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5807,6 +6172,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(95, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5815,6 +6181,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(96, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5823,6 +6190,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(97, AttrKind::Binary)
         },
         Attr {
@@ -5831,6 +6199,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(98, AttrKind::Binary)
         },
         Attr {
@@ -5839,6 +6208,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(99, AttrKind::Nest(&SET_TC_FLOWER_KEY_MPLS_OPT_ATTRS))
         },
         Attr {
@@ -5847,6 +6217,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(100, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5855,6 +6226,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(101, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5863,6 +6235,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(102, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5871,6 +6244,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(103, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5879,6 +6253,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(104, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5887,6 +6262,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(105, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5895,6 +6271,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(106, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -5903,6 +6280,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(107, AttrKind::Nest(&SET_TC_FLOWER_KEY_CFM_ATTRS))
         },
         Attr {
@@ -5911,6 +6289,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(108, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5919,6 +6298,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(109, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5927,6 +6307,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TC_FLOWER_KEY_CTRL_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(110, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -5935,6 +6316,7 @@ pub static SET_TC_FLOWER_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: Some(&ENUM_TC_FLOWER_KEY_CTRL_FLAGS),
             multi: false,
+            secret: false,
             ..Attr::new(111, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -5948,6 +6330,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPTS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_TC_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS))
         },
         Attr {
@@ -5956,6 +6339,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPTS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_TC_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS))
         },
         Attr {
@@ -5964,6 +6348,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPTS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_TC_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS))
         },
         Attr {
@@ -5972,6 +6357,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPTS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_TC_FLOWER_KEY_ENC_OPT_GTP_ATTRS))
         },
     ],
@@ -5985,6 +6371,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -5993,6 +6380,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6001,6 +6389,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
     ],
@@ -6013,6 +6402,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
     }],
 };
@@ -6025,6 +6415,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6033,6 +6424,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6041,6 +6433,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6049,6 +6442,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -6062,6 +6456,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_GTP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6070,6 +6465,7 @@ pub static SET_TC_FLOWER_KEY_ENC_OPT_GTP_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -6083,6 +6479,7 @@ pub static SET_TC_FLOWER_KEY_MPLS_OPT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6091,6 +6488,7 @@ pub static SET_TC_FLOWER_KEY_MPLS_OPT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6099,6 +6497,7 @@ pub static SET_TC_FLOWER_KEY_MPLS_OPT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6107,6 +6506,7 @@ pub static SET_TC_FLOWER_KEY_MPLS_OPT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6115,6 +6515,7 @@ pub static SET_TC_FLOWER_KEY_MPLS_OPT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -6128,6 +6529,7 @@ pub static SET_TC_FLOWER_KEY_CFM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6136,6 +6538,7 @@ pub static SET_TC_FLOWER_KEY_CFM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -6149,6 +6552,7 @@ pub static SET_TC_FW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6157,6 +6561,7 @@ pub static SET_TC_FW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_TC_POLICE_ATTRS))
         },
         Attr {
@@ -6165,6 +6570,7 @@ pub static SET_TC_FW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::String)
         },
         Attr {
@@ -6173,6 +6579,7 @@ pub static SET_TC_FW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 4,
                 AttrKind::IndexedArray(&Attr {
@@ -6190,6 +6597,7 @@ pub static SET_TC_FW_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -6203,6 +6611,7 @@ pub static SET_TC_GRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -6211,6 +6620,7 @@ pub static SET_TC_GRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Array(Scalar::U8))
         },
         Attr {
@@ -6219,6 +6629,7 @@ pub static SET_TC_GRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_TC_GRED_SOPT))
         },
         Attr {
@@ -6227,6 +6638,7 @@ pub static SET_TC_GRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Array(Scalar::U32))
         },
         Attr {
@@ -6235,6 +6647,7 @@ pub static SET_TC_GRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6243,6 +6656,7 @@ pub static SET_TC_GRED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_TCA_GRED_VQ_LIST_ATTRS))
         },
     ],
@@ -6250,11 +6664,12 @@ pub static SET_TC_GRED_ATTRS: AttrSet = AttrSet {
 pub static SET_TCA_GRED_VQ_LIST_ATTRS: AttrSet = AttrSet {
     name: "tca-gred-vq-list-attrs",
     attrs: &[Attr {
-        name: "TCA_TCA_GRED_VQ_LIST_ENTRY",
+        name: "TCA_GRED_VQ_LIST_ENTRY",
         order: Order::Host,
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_TCA_GRED_VQ_ENTRY_ATTRS))
     }],
 };
@@ -6262,99 +6677,111 @@ pub static SET_TCA_GRED_VQ_ENTRY_ATTRS: AttrSet = AttrSet {
     name: "tca-gred-vq-entry-attrs",
     attrs: &[
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_PAD",
+            name: "TCA_GRED_VQ_ENTRY_PAD",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Pad)
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_DP",
+            name: "TCA_GRED_VQ_ENTRY_DP",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_BYTES",
+            name: "TCA_GRED_VQ_ENTRY_STAT_BYTES",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_PACKETS",
+            name: "TCA_GRED_VQ_ENTRY_STAT_PACKETS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_BACKLOG",
+            name: "TCA_GRED_VQ_ENTRY_STAT_BACKLOG",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_PROB_DROP",
+            name: "TCA_GRED_VQ_ENTRY_STAT_PROB_DROP",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_PROB_MARK",
+            name: "TCA_GRED_VQ_ENTRY_STAT_PROB_MARK",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_FORCED_DROP",
+            name: "TCA_GRED_VQ_ENTRY_STAT_FORCED_DROP",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_FORCED_MARK",
+            name: "TCA_GRED_VQ_ENTRY_STAT_FORCED_MARK",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_PDROP",
+            name: "TCA_GRED_VQ_ENTRY_STAT_PDROP",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_STAT_OTHER",
+            name: "TCA_GRED_VQ_ENTRY_STAT_OTHER",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
-            name: "TCA_TCA_GRED_VQ_ENTRY_FLAGS",
+            name: "TCA_GRED_VQ_ENTRY_FLAGS",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -6368,6 +6795,7 @@ pub static SET_TC_HFSC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Binary)
         },
         Attr {
@@ -6376,6 +6804,7 @@ pub static SET_TC_HFSC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -6384,6 +6813,7 @@ pub static SET_TC_HFSC_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
     ],
@@ -6397,6 +6827,7 @@ pub static SET_TC_HHF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6405,6 +6836,7 @@ pub static SET_TC_HHF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6413,6 +6845,7 @@ pub static SET_TC_HHF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6421,6 +6854,7 @@ pub static SET_TC_HHF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6429,6 +6863,7 @@ pub static SET_TC_HHF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6437,6 +6872,7 @@ pub static SET_TC_HHF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6445,6 +6881,7 @@ pub static SET_TC_HHF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -6458,6 +6895,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_HTB_OPT))
         },
         Attr {
@@ -6466,6 +6904,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TC_HTB_GLOB))
         },
         Attr {
@@ -6474,6 +6913,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -6482,6 +6922,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -6490,6 +6931,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6498,6 +6940,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -6506,6 +6949,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -6514,6 +6958,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Pad)
         },
         Attr {
@@ -6522,6 +6967,7 @@ pub static SET_TC_HTB_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Flag)
         },
     ],
@@ -6535,6 +6981,7 @@ pub static SET_TC_MATCHALL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6543,6 +6990,7 @@ pub static SET_TC_MATCHALL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 2,
                 AttrKind::IndexedArray(&Attr {
@@ -6560,6 +7008,7 @@ pub static SET_TC_MATCHALL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6568,6 +7017,7 @@ pub static SET_TC_MATCHALL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Struct(&STRUCT_TC_MATCHALL_PCNT))
         },
         Attr {
@@ -6576,6 +7026,7 @@ pub static SET_TC_MATCHALL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Pad)
         },
     ],
@@ -6588,6 +7039,7 @@ pub static SET_TC_ETF_ATTRS: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: false,
+        secret: false,
         ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_ETF_QOPT))
     }],
 };
@@ -6600,6 +7052,7 @@ pub static SET_TC_ETS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6608,6 +7061,7 @@ pub static SET_TC_ETS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6616,6 +7070,7 @@ pub static SET_TC_ETS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_TC_ETS_ATTRS))
         },
         Attr {
@@ -6624,6 +7079,7 @@ pub static SET_TC_ETS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6632,6 +7088,7 @@ pub static SET_TC_ETS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_TC_ETS_ATTRS))
         },
         Attr {
@@ -6640,6 +7097,7 @@ pub static SET_TC_ETS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: true,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -6653,6 +7111,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6661,6 +7120,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6669,6 +7129,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6677,6 +7138,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6685,6 +7147,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6693,6 +7156,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6701,6 +7165,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6709,6 +7174,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6717,6 +7183,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6725,6 +7192,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6733,6 +7201,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6741,6 +7210,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6749,6 +7219,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6757,6 +7228,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6765,6 +7237,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(15, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6773,6 +7246,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(16, AttrKind::Struct(&STRUCT_TC_PRIO_QOPT))
         },
         Attr {
@@ -6781,6 +7255,7 @@ pub static SET_TC_FQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(17, AttrKind::Array(Scalar::S32))
         },
     ],
@@ -6794,6 +7269,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6802,6 +7278,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6810,6 +7287,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6818,6 +7296,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6826,6 +7305,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6834,6 +7314,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6842,6 +7323,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6850,6 +7332,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6858,6 +7341,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6866,6 +7350,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -6874,6 +7359,7 @@ pub static SET_TC_FQ_CODEL_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U8))
         },
     ],
@@ -6887,6 +7373,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6895,6 +7382,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6903,6 +7391,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6911,6 +7400,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6919,6 +7409,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6927,6 +7418,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6935,6 +7427,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6943,6 +7436,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6951,6 +7445,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6959,6 +7454,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6967,6 +7463,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -6975,6 +7472,7 @@ pub static SET_TC_FQ_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -6988,6 +7486,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_NETEM_CORR))
         },
         Attr {
@@ -6996,6 +7495,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Array(Scalar::S16))
         },
         Attr {
@@ -7004,6 +7504,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_TC_NETEM_REORDER))
         },
         Attr {
@@ -7012,6 +7513,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Struct(&STRUCT_TC_NETEM_CORRUPT))
         },
         Attr {
@@ -7020,6 +7522,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_TC_NETEM_LOSS_ATTRS))
         },
         Attr {
@@ -7028,6 +7531,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Struct(&STRUCT_TC_NETEM_RATE))
         },
         Attr {
@@ -7036,6 +7540,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7044,6 +7549,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -7052,6 +7558,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7060,6 +7567,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -7068,6 +7576,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -7076,6 +7585,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Struct(&STRUCT_TC_NETEM_SLOT))
         },
         Attr {
@@ -7084,6 +7594,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Array(Scalar::S16))
         },
         Attr {
@@ -7092,6 +7603,7 @@ pub static SET_TC_NETEM_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(14, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -7105,6 +7617,7 @@ pub static SET_TC_NETEM_LOSS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_NETEM_GIMODEL))
         },
         Attr {
@@ -7113,6 +7626,7 @@ pub static SET_TC_NETEM_LOSS_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TC_NETEM_GEMODEL))
         },
     ],
@@ -7126,6 +7640,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7134,6 +7649,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7142,6 +7658,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7150,6 +7667,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7158,6 +7676,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7166,6 +7685,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7174,6 +7694,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7182,6 +7703,7 @@ pub static SET_TC_PIE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -7195,6 +7717,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_POLICE))
         },
         Attr {
@@ -7203,6 +7726,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -7211,6 +7735,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -7219,6 +7744,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7227,6 +7753,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7235,6 +7762,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -7243,6 +7771,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Pad)
         },
         Attr {
@@ -7251,6 +7780,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -7259,6 +7789,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -7267,6 +7798,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -7275,6 +7807,7 @@ pub static SET_TC_POLICE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -7288,6 +7821,7 @@ pub static SET_TC_QFQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7296,6 +7830,7 @@ pub static SET_TC_QFQ_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -7309,6 +7844,7 @@ pub static SET_TC_RED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_RED_QOPT))
         },
         Attr {
@@ -7317,6 +7853,7 @@ pub static SET_TC_RED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -7325,6 +7862,7 @@ pub static SET_TC_RED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7333,6 +7871,7 @@ pub static SET_TC_RED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Bitfield32)
         },
         Attr {
@@ -7341,6 +7880,7 @@ pub static SET_TC_RED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7349,6 +7889,7 @@ pub static SET_TC_RED_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -7362,6 +7903,7 @@ pub static SET_TC_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7370,6 +7912,7 @@ pub static SET_TC_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7378,6 +7921,7 @@ pub static SET_TC_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7386,6 +7930,7 @@ pub static SET_TC_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7394,6 +7939,7 @@ pub static SET_TC_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Nest(&SET_TC_POLICE_ATTRS))
         },
         Attr {
@@ -7402,6 +7948,7 @@ pub static SET_TC_ROUTE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 6,
                 AttrKind::IndexedArray(&Attr {
@@ -7424,6 +7971,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_MQPRIO_QOPT))
         },
         Attr {
@@ -7432,6 +7980,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_TC_TAPRIO_SCHED_ENTRY_LIST))
         },
         Attr {
@@ -7440,6 +7989,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -7448,6 +7998,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Nest(&SET_TC_TAPRIO_SCHED_ENTRY))
         },
         Attr {
@@ -7456,6 +8007,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -7464,6 +8016,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
         Attr {
@@ -7472,6 +8025,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Binary)
         },
         Attr {
@@ -7480,6 +8034,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -7488,6 +8043,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::S64))
         },
         Attr {
@@ -7496,6 +8052,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7504,6 +8061,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7512,6 +8070,7 @@ pub static SET_TC_TAPRIO_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Nest(&SET_TC_TAPRIO_TC_ENTRY_ATTRS))
         },
     ],
@@ -7524,6 +8083,7 @@ pub static SET_TC_TAPRIO_SCHED_ENTRY_LIST: AttrSet = AttrSet {
         hint: Hint::None,
         enumeration: None,
         multi: true,
+        secret: false,
         ..Attr::new(1, AttrKind::Nest(&SET_TC_TAPRIO_SCHED_ENTRY))
     }],
 };
@@ -7536,6 +8096,7 @@ pub static SET_TC_TAPRIO_SCHED_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7544,6 +8105,7 @@ pub static SET_TC_TAPRIO_SCHED_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -7552,6 +8114,7 @@ pub static SET_TC_TAPRIO_SCHED_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7560,6 +8123,7 @@ pub static SET_TC_TAPRIO_SCHED_ENTRY: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -7573,6 +8137,7 @@ pub static SET_TC_TAPRIO_TC_ENTRY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7581,6 +8146,7 @@ pub static SET_TC_TAPRIO_TC_ENTRY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7589,6 +8155,7 @@ pub static SET_TC_TAPRIO_TC_ENTRY_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -7602,6 +8169,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_TBF_QOPT))
         },
         Attr {
@@ -7610,6 +8178,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -7618,6 +8187,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Binary)
         },
         Attr {
@@ -7626,6 +8196,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -7634,6 +8205,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -7642,6 +8214,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7650,6 +8223,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7658,6 +8232,7 @@ pub static SET_TC_TBF_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Pad)
         },
     ],
@@ -7671,6 +8246,7 @@ pub static SET_TC_ACT_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -7679,6 +8255,7 @@ pub static SET_TC_ACT_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TC_GEN))
         },
         Attr {
@@ -7687,6 +8264,7 @@ pub static SET_TC_ACT_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7695,6 +8273,7 @@ pub static SET_TC_ACT_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7703,6 +8282,7 @@ pub static SET_TC_ACT_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7711,6 +8291,7 @@ pub static SET_TC_ACT_SAMPLE_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
     ],
@@ -7724,6 +8305,7 @@ pub static SET_TC_ACT_GACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TCF_T))
         },
         Attr {
@@ -7732,6 +8314,7 @@ pub static SET_TC_ACT_GACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_TC_GEN))
         },
         Attr {
@@ -7740,6 +8323,7 @@ pub static SET_TC_ACT_GACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_TC_GACT_P))
         },
         Attr {
@@ -7748,6 +8332,7 @@ pub static SET_TC_ACT_GACT_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Pad)
         },
     ],
@@ -7756,19 +8341,21 @@ pub static SET_TCA_STAB_ATTRS: AttrSet = AttrSet {
     name: "tca-stab-attrs",
     attrs: &[
         Attr {
-            name: "TCA_TCA_STAB_BASE",
+            name: "TCA_STAB_BASE",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_TC_SIZESPEC))
         },
         Attr {
-            name: "TCA_TCA_STAB_DATA",
+            name: "TCA_STAB_DATA",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
     ],
@@ -7777,67 +8364,75 @@ pub static SET_TCA_STATS_ATTRS: AttrSet = AttrSet {
     name: "tca-stats-attrs",
     attrs: &[
         Attr {
-            name: "TCA_TCA_STATS_BASIC",
+            name: "TCA_STATS_BASIC",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Struct(&STRUCT_GNET_STATS_BASIC))
         },
         Attr {
-            name: "TCA_TCA_STATS_RATE_EST",
+            name: "TCA_STATS_RATE_EST",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Struct(&STRUCT_GNET_STATS_RATE_EST))
         },
         Attr {
-            name: "TCA_TCA_STATS_QUEUE",
+            name: "TCA_STATS_QUEUE",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Struct(&STRUCT_GNET_STATS_QUEUE))
         },
         Attr {
-            name: "TCA_TCA_STATS_APP",
+            name: "TCA_STATS_APP",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
-            name: "TCA_TCA_STATS_RATE_EST64",
+            name: "TCA_STATS_RATE_EST64",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Struct(&STRUCT_GNET_STATS_RATE_EST64))
         },
         Attr {
-            name: "TCA_TCA_STATS_PAD",
+            name: "TCA_STATS_PAD",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Pad)
         },
         Attr {
-            name: "TCA_TCA_STATS_BASIC_HW",
+            name: "TCA_STATS_BASIC_HW",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Struct(&STRUCT_GNET_STATS_BASIC))
         },
         Attr {
-            name: "TCA_TCA_STATS_PKT64",
+            name: "TCA_STATS_PKT64",
             order: Order::Host,
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U64))
         },
     ],
@@ -7851,6 +8446,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7859,6 +8455,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7867,6 +8464,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7875,6 +8473,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7883,6 +8482,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Struct(&STRUCT_TC_U32_SEL))
         },
         Attr {
@@ -7891,6 +8491,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_TC_POLICE_ATTRS))
         },
         Attr {
@@ -7899,6 +8500,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(
                 7,
                 AttrKind::IndexedArray(&Attr {
@@ -7916,6 +8518,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::String)
         },
         Attr {
@@ -7924,6 +8527,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Struct(&STRUCT_TC_U32_PCNT))
         },
         Attr {
@@ -7932,6 +8536,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Struct(&STRUCT_TC_U32_MARK))
         },
         Attr {
@@ -7940,6 +8545,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -7948,6 +8554,7 @@ pub static SET_TC_U32_ATTRS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Pad)
         },
     ],

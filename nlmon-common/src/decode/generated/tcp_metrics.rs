@@ -35,6 +35,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -43,6 +44,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Binary)
         },
         Attr {
@@ -51,6 +53,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -59,6 +62,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -67,6 +71,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::S32))
         },
         Attr {
@@ -75,6 +80,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Nest(&SET_METRICS))
         },
         Attr {
@@ -83,6 +89,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -91,6 +98,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(8, AttrKind::Scalar(Scalar::U16))
         },
         Attr {
@@ -99,6 +107,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(9, AttrKind::Scalar(Scalar::U64))
         },
         Attr {
@@ -107,6 +116,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(10, AttrKind::Binary)
         },
         Attr {
@@ -115,6 +125,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::Ipv4,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(11, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -123,6 +134,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::Ipv6,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(12, AttrKind::Binary)
         },
         Attr {
@@ -131,6 +143,7 @@ pub static SET_TCP_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(13, AttrKind::Pad)
         },
     ],
@@ -144,6 +157,7 @@ pub static SET_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -152,6 +166,7 @@ pub static SET_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -160,6 +175,7 @@ pub static SET_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -168,6 +184,7 @@ pub static SET_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -176,6 +193,7 @@ pub static SET_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -184,6 +202,7 @@ pub static SET_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -192,6 +211,7 @@ pub static SET_METRICS: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],

@@ -51,6 +51,7 @@ pub static SET_TEAM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -59,6 +60,7 @@ pub static SET_TEAM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -67,6 +69,7 @@ pub static SET_TEAM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Nest(&SET_ITEM_OPTION))
         },
         Attr {
@@ -75,6 +78,7 @@ pub static SET_TEAM: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Nest(&SET_ITEM_PORT))
         },
     ],
@@ -88,6 +92,7 @@ pub static SET_ITEM_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -96,6 +101,7 @@ pub static SET_ITEM_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_ATTR_OPTION))
         },
     ],
@@ -109,6 +115,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -117,6 +124,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::String)
         },
         Attr {
@@ -125,6 +133,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Flag)
         },
         Attr {
@@ -133,6 +142,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -141,6 +151,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Binary)
         },
         Attr {
@@ -149,6 +160,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Flag)
         },
         Attr {
@@ -157,6 +169,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -165,6 +178,7 @@ pub static SET_ATTR_OPTION: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(7, AttrKind::Scalar(Scalar::U32))
         },
     ],
@@ -178,6 +192,7 @@ pub static SET_ITEM_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -186,6 +201,7 @@ pub static SET_ITEM_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Nest(&SET_ATTR_PORT))
         },
     ],
@@ -199,6 +215,7 @@ pub static SET_ATTR_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(0, AttrKind::Unused)
         },
         Attr {
@@ -207,6 +224,7 @@ pub static SET_ATTR_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(1, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -215,6 +233,7 @@ pub static SET_ATTR_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(2, AttrKind::Flag)
         },
         Attr {
@@ -223,6 +242,7 @@ pub static SET_ATTR_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(3, AttrKind::Flag)
         },
         Attr {
@@ -231,6 +251,7 @@ pub static SET_ATTR_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(4, AttrKind::Scalar(Scalar::U32))
         },
         Attr {
@@ -239,6 +260,7 @@ pub static SET_ATTR_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(5, AttrKind::Scalar(Scalar::U8))
         },
         Attr {
@@ -247,6 +269,7 @@ pub static SET_ATTR_PORT: AttrSet = AttrSet {
             hint: Hint::None,
             enumeration: None,
             multi: false,
+            secret: false,
             ..Attr::new(6, AttrKind::Flag)
         },
     ],

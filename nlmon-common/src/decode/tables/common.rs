@@ -29,6 +29,22 @@ pub static ADDRESS_FAMILY: Enum = Enum {
     ],
 };
 
+/// `NFPROTO_*` (`include/uapi/linux/netfilter.h`): netfilter's families,
+/// which differ from address families (1 is inet, not unix).
+pub static NFPROTO: Enum = Enum {
+    name: "nfproto",
+    flags: false,
+    entries: &[
+        (0, "unspec"),
+        (1, "inet"),
+        (2, "ipv4"),
+        (3, "arp"),
+        (5, "netdev"),
+        (7, "bridge"),
+        (10, "ipv6"),
+    ],
+};
+
 /// `enum nlmsgerr_attrs` (`include/uapi/linux/netlink.h`).
 pub static EXTACK: AttrSet = AttrSet {
     name: "nlmsgerr-attrs",

@@ -20,7 +20,7 @@ pub mod uevent;
 mod wireguard;
 mod xfrm;
 
-pub use common::{ADDRESS_FAMILY, EXTACK, nfnl_subsystem};
+pub use common::{ADDRESS_FAMILY, EXTACK, NFPROTO, nfnl_subsystem};
 
 use super::table::Family;
 
