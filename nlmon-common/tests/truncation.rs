@@ -90,3 +90,31 @@ fn show() {
         }
     }
 }
+
+/// Rough decode throughput over the corpus (`--ignored`, release).
+#[test]
+#[ignore]
+fn throughput() {
+    let d = Decoder::new(DecodeOptions::default());
+    let records = corpus();
+    let start = std::time::Instant::now();
+    let mut n = 0usize;
+    for _ in 0..20 {
+        for r in &records {
+            n += d.decode(r.protocol, &r.data).len();
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("{n} messages in {secs:.2}s: {:.0} msgs/s", n as f64 / secs);
+    let start = std::time::Instant::now();
+    let mut len = 0usize;
+    for r in &records {
+        for m in d.decode(r.protocol, &r.data) {
+            len += m.summary().len();
+        }
+    }
+    println!(
+        "with summary: {:.0} msgs/s ({len} bytes)",
+        (n / 20) as f64 / start.elapsed().as_secs_f64()
+    );
+}

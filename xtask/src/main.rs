@@ -8,6 +8,7 @@ mod bench;
 mod bpf_linker;
 mod codegen;
 mod exec;
+mod fuzz;
 mod golden;
 mod llvm;
 mod mounts;
@@ -51,6 +52,8 @@ enum Command {
     GoldenCapture(golden::Options),
     /// Generate the decoder's tables from the kernel's YNL specs (`--check`: fail if stale).
     Codegen(codegen::Options),
+    /// Fuzz the decoder (nlmon-common/fuzz) from the golden corpus: `cargo xtask fuzz [--seconds 75]`.
+    Fuzz(fuzz::Options),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Run(options) => run::run(options),
         Command::Test(options) => test::run(options),
         Command::Codegen(options) => codegen::run(&options),
+        Command::Fuzz(options) => fuzz::ensure().and_then(|()| fuzz::run(options.seconds)),
         Command::VmTest(options) => setup::run().and_then(|()| vm::run(&options)),
         Command::Bench(options) => setup::run().and_then(|()| bench::run(&options)),
         Command::GoldenCapture(options) => golden::run(&options),

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::{apt, bpf_linker, mounts, toolchain};
+use crate::{apt, bpf_linker, fuzz, mounts, toolchain};
 
 /// Each part prints one line per thing it does and nothing when there is nothing to do.
 pub fn run() -> Result<()> {
@@ -10,6 +10,7 @@ pub fn run() -> Result<()> {
     toolchain::ensure_rust_src()?;
     bpf_linker::ensure(toolchain::nightly_llvm_major()?)?;
     mounts::ensure()?;
+    fuzz::ensure()?;
     println!("setup: ok");
     Ok(())
 }

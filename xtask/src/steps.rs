@@ -47,6 +47,14 @@ pub fn all() -> Vec<Step> {
         .lint(),
         // Includes the privileged capture tests (network namespaces, loading eBPF).
         Step::cargo("test", &["test", "--workspace", "--exclude", "nlmon-ebpf"]).needs_root(),
+        Step::task(
+            "fuzz",
+            format!(
+                "cargo +nightly fuzz run decode for {} s (nlmon-common/fuzz, seeds from the golden corpus)",
+                crate::fuzz::SECONDS
+            ),
+            || crate::fuzz::run(crate::fuzz::SECONDS),
+        ),
         // The benchmarks, a few seconds each: they still run, produce numbers
         // and lose nothing where the count is known. Never timed. Before
         // vm-test, which reuses the static release build it makes.
