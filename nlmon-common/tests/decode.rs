@@ -250,10 +250,10 @@ fn netfilter_subsystems() {
     );
     assert_eq!(m.family.as_deref(), Some("nftables"));
     // A subsystem without a table: nfgenmsg, then attributes by number.
-    let m = decode_one(&d, 12, &msg(0x0100, 0x1, 3, &[2, 0, 0, 0]));
+    let m = decode_one(&d, 12, &msg(0x2001, 0x1, 3, &[2, 0, 0, 0]));
     assert_eq!(
         m.summary(),
-        "nfnl:ctnetlink/0 request seq=3 portid=0 nfgen_family=ipv4 version=0 res_id=0"
+        "nfnl:32/1 request seq=3 portid=0 nfgen_family=ipv4 version=0 res_id=0"
     );
 }
 
