@@ -79,16 +79,41 @@ pub fn is_change_type(protocol: u32, ty: u16, flags: u16) -> bool {
     }
 }
 
+/// True when a request (header and payload) modifies state. iproute2
+/// starts every command with an empty `RTM_NEWLINK` (no create flag, no
+/// interface, no attributes) that the kernel can only refuse with ENODEV:
+/// it changes nothing and is left out with its answer.
+pub fn is_change_request(protocol: u32, hdr: &NlMsgHdr, payload: &[u8]) -> bool {
+    const RTM_NEWLINK: u16 = 16;
+    const NLM_F_CREATE: u16 = 0x400;
+    const IFINFOMSG_LEN: usize = 16;
+    let empty_newlink = protocol == NETLINK_ROUTE
+        && hdr.ty == RTM_NEWLINK
+        && hdr.flags & NLM_F_CREATE == 0
+        && payload.len() <= IFINFOMSG_LEN
+        && payload.get(4..8).is_none_or(|i| i == [0; 4]);
+    !empty_newlink && is_change_type(protocol, hdr.ty, hdr.flags)
+}
+
 /// Whether one message (with its payload) is a change, given how it moved.
 fn frame_is_change(ev: &Event, hdr: &NlMsgHdr, payload: &[u8]) -> bool {
     let protocol = ev.socket.protocol;
     if ev.direction == Direction::ToKernel {
-        return hdr.flags & NLM_F_REQUEST != 0 && is_change_type(protocol, hdr.ty, hdr.flags);
+        return hdr.flags & NLM_F_REQUEST != 0 && is_change_request(protocol, hdr, payload);
     }
     if hdr.ty == NLMSG_ERROR {
-        // int error; struct nlmsghdr request; ...
-        return NlMsgHdr::parse(payload.get(4..).unwrap_or(&[]))
-            .is_some_and(|req| is_change_type(protocol, req.ty, req.flags));
+        // int error; struct nlmsghdr request; the request's payload unless
+        // the ack is capped (NLM_F_CAPPED), then only its header counts.
+        let echoed = payload.get(4..).unwrap_or(&[]);
+        return NlMsgHdr::parse(echoed).is_some_and(|req| {
+            let body = echoed
+                .get(16..req.len as usize)
+                .filter(|_| hdr.flags & 0x100 == 0);
+            match body {
+                Some(body) => is_change_request(protocol, &req, body),
+                None => is_change_type(protocol, req.ty, req.flags),
+            }
+        });
     }
     if is_notification(ev) {
         return hdr.ty >= NLMSG_MIN_TYPE;
@@ -192,6 +217,40 @@ pub(crate) mod tests {
         assert!(!is_change(&get_one));
         // RTM_SETLINK (19) changes.
         assert!(is_change(&event(0, Direction::ToKernel, msg(19, 0x5, &[]))));
+    }
+
+    #[test]
+    fn iproute2s_empty_newlink_probe_is_not_a_change() {
+        let probe = msg(RTM_NEWLINK, 0x5, &[0; 16]);
+        assert!(!is_change(&event(0, Direction::ToKernel, probe.clone())));
+        let mut p = (-19i32).to_ne_bytes().to_vec();
+        p.extend(&probe);
+        assert!(!is_change(&event(
+            0,
+            Direction::FromKernel,
+            msg(NLMSG_ERROR, 0, &p)
+        )));
+        // Capped: only the header is echoed, so it cannot be told apart.
+        let mut p = (-19i32).to_ne_bytes().to_vec();
+        p.extend(&probe[..16]);
+        assert!(is_change(&event(
+            0,
+            Direction::FromKernel,
+            msg(NLMSG_ERROR, 0x100, &p)
+        )));
+        // With an interface index, or creating, it is a change.
+        let mut set = [0u8; 16];
+        set[4] = 3;
+        assert!(is_change(&event(
+            0,
+            Direction::ToKernel,
+            msg(RTM_NEWLINK, 0x5, &set)
+        )));
+        assert!(is_change(&event(
+            0,
+            Direction::ToKernel,
+            msg(RTM_NEWLINK, 0x605, &[0; 16])
+        )));
     }
 
     #[test]

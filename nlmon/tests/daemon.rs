@@ -1,0 +1,376 @@
+//! End-to-end tests of `nlmon daemon` and `nlmon attach` on this machine:
+//! real `ip` traffic in a network namespace, a journal socket and a
+//! NOTIFY_SOCKET played by the test, the JSON file, attach access checks,
+//! reload and stop. They need root. `NLMON_TEST_ATTACH` picks the mode.
+
+use std::{
+    collections::HashMap,
+    fs,
+    io::{BufRead, BufReader},
+    os::unix::{net::UnixDatagram, process::CommandExt},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+mod common;
+use common::{Netns, ip};
+
+/// One daemon at a time: each loads a full set of probes.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+struct Daemon {
+    child: Child,
+    dir: PathBuf,
+    journal: UnixDatagram,
+    notify: UnixDatagram,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    /// Starts a daemon with the test's sockets and files and `extra`
+    /// config; returns once it sent READY=1.
+    fn start(extra: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("nlmon-daemon-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let journal = UnixDatagram::bind(dir.join("journal.sock")).unwrap();
+        let notify = UnixDatagram::bind(dir.join("notify.sock")).unwrap();
+        let attach = std::env::var("NLMON_TEST_ATTACH").unwrap_or_else(|_| "auto".into());
+        fs::write(dir.join("nlmon.toml"), config(&dir, &attach, extra)).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nlmon"))
+            .arg("daemon")
+            .arg("--config")
+            .arg(dir.join("nlmon.toml"))
+            .env("NOTIFY_SOCKET", dir.join("notify.sock"))
+            .env("WATCHDOG_USEC", "2000000")
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn nlmon daemon");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let pipe = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        let d = Self {
+            child,
+            dir,
+            journal,
+            notify,
+            stderr,
+        };
+        let ready = d.notifications(Duration::from_secs(120), |m| m.starts_with("READY=1"));
+        assert!(
+            ready.iter().any(|m| m.starts_with("READY=1")),
+            "no READY=1: {ready:?}\n{}",
+            d.stderr()
+        );
+        d
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Notification datagrams until `until` matches one or `within` passes.
+    fn notifications(&self, within: Duration, until: impl Fn(&str) -> bool) -> Vec<String> {
+        let end = Instant::now() + within;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 4096];
+        while Instant::now() < end {
+            self.notify
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            if let Ok(n) = self.notify.recv(&mut buf) {
+                let m = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let done = until(&m);
+                got.push(m);
+                if done {
+                    break;
+                }
+            }
+        }
+        got
+    }
+
+    /// Every journal entry received so far, as fields.
+    fn journal_entries(&self) -> Vec<HashMap<String, String>> {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 1 << 20];
+        self.journal
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        while let Ok(n) = self.journal.recv(&mut buf) {
+            out.push(parse_entry(&buf[..n]));
+        }
+        out
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: signalling our own child.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
+    }
+
+    fn attach(&self, args: &[&str], uid: Option<u32>) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_nlmon"));
+        c.arg("attach").arg("--socket").arg(self.path("nlmon.sock"));
+        c.args(args);
+        if let Some(uid) = uid {
+            // std drops the supplementary groups when it changes the uid.
+            c.uid(uid).gid(uid);
+        }
+        c.output().expect("nlmon attach")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn config(dir: &Path, attach: &str, extra: &str) -> String {
+    format!(
+        "[capture]\nattach = \"{attach}\"\n\
+         [json]\npath = \"{}\"\n\
+         [journal]\nsocket = \"{}\"\n\
+         [attach]\nsocket = \"{}\"\n{extra}\n",
+        dir.join("log/nlmon.jsonl").display(),
+        dir.join("journal.sock").display(),
+        dir.join("nlmon.sock").display(),
+    )
+}
+
+/// journald's native format: `NAME=value` lines, or NAME, newline, a
+/// little-endian u64 length and the value.
+fn parse_entry(mut b: &[u8]) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    while let Some(nl) = b.iter().position(|&c| c == b'\n') {
+        let line = &b[..nl];
+        if let Some(eq) = line.iter().position(|&c| c == b'=') {
+            m.insert(
+                String::from_utf8_lossy(&line[..eq]).into_owned(),
+                String::from_utf8_lossy(&line[eq + 1..]).into_owned(),
+            );
+            b = &b[nl + 1..];
+        } else {
+            let len = u64::from_le_bytes(b[nl + 1..nl + 9].try_into().unwrap()) as usize;
+            m.insert(
+                String::from_utf8_lossy(line).into_owned(),
+                String::from_utf8_lossy(&b[nl + 9..nl + 9 + len]).into_owned(),
+            );
+            b = &b[nl + 10 + len..];
+        }
+    }
+    m
+}
+
+/// Runs `ip` with `args` and returns its pid.
+fn run_ip(args: &[&str]) -> u32 {
+    let mut child = Command::new(ip())
+        .args(args)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("ip");
+    let pid = child.id();
+    assert!(child.wait().unwrap().success(), "ip {args:?}");
+    pid
+}
+
+/// The tgids of the JSON file's events.
+fn json_tgids(path: &Path) -> Vec<u32> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter_map(|v| v["process"]["tgid"].as_u64())
+        .map(|t| t as u32)
+        .collect()
+}
+
+#[test]
+fn records_changes_not_reads_and_serves_attach() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    // Only root and group "root" members; the test's unprivileged user is
+    // neither.
+    let d = Daemon::start("group = \"root\"");
+    let add = run_ip(&[
+        "-n", &ns.name, "link", "add", "d0", "type", "veth", "peer", "name", "d1",
+    ]);
+    let addr = run_ip(&["-n", &ns.name, "addr", "add", "10.7.0.1/24", "dev", "d0"]);
+    let show = run_ip(&["-n", &ns.name, "link", "show"]);
+    std::thread::sleep(Duration::from_secs(3));
+
+    let entries = d.journal_entries();
+    let find = |pid: u32, ty: &str| {
+        entries.iter().find(|e| {
+            e.get("NLMON_PID") == Some(&pid.to_string())
+                && e.get("NLMON_TYPE").map(String::as_str) == Some(ty)
+        })
+    };
+    let e = find(add, "RTM_NEWLINK").unwrap_or_else(|| panic!("no RTM_NEWLINK of ip[{add}]"));
+    assert_eq!(e["NLMON_COMM"], "ip");
+    assert_eq!(e["NLMON_FAMILY"], "route");
+    assert_eq!(e["NLMON_DIR"], "to_kernel");
+    assert_eq!(e["NLMON_NETNS"], ns.inode().to_string());
+    assert!(
+        e["MESSAGE"].contains(&format!("ip[{add}] → route")),
+        "{e:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.get("NLMON_PID") == Some(&add.to_string())
+                && e.get("NLMON_TYPE").map(String::as_str) == Some("NLMSG_ERROR")
+                && e.get("NLMON_ERRNO").map(String::as_str) == Some("0")),
+        "no ack of ip link add"
+    );
+    assert!(
+        find(addr, "RTM_NEWADDR").is_some(),
+        "no RTM_NEWADDR of ip[{addr}]"
+    );
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e.get("NLMON_PID") == Some(&show.to_string())),
+        "a dump was recorded by default"
+    );
+
+    let tgids = json_tgids(&d.path("log/nlmon.jsonl"));
+    assert!(tgids.contains(&add) && tgids.contains(&addr), "{tgids:?}");
+    assert!(!tgids.contains(&show), "a dump in the JSON file");
+
+    let stats = d.attach(&["--stats"], None);
+    let text = String::from_utf8_lossy(&stats.stdout);
+    assert!(stats.status.success(), "{stats:?}");
+    assert!(
+        text.contains("captured") && text.contains("sink json"),
+        "{text}"
+    );
+
+    let refused = d.attach(&["--stats"], Some(65534));
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("neither root nor a member of group root"),
+        "{err}"
+    );
+}
+
+#[test]
+fn reloads_notifies_and_stops_cleanly() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    let mut d = Daemon::start("group = \"root\"");
+    let status = d.notifications(Duration::from_secs(3), |_| false);
+    assert!(status.iter().any(|m| m == "WATCHDOG=1"), "{status:?}");
+    assert!(
+        status
+            .iter()
+            .any(|m| m.starts_with("STATUS=") && m.contains("captured")),
+        "{status:?}"
+    );
+
+    // A live feed for a member of the attach group, after a reload that
+    // also records reads.
+    let cfg = d.path("nlmon.toml");
+    let attach = std::env::var("NLMON_TEST_ATTACH").unwrap_or_else(|_| "auto".into());
+    fs::write(
+        &cfg,
+        config(
+            &d.dir,
+            &attach,
+            "group = \"nogroup\"\n[filter]\nselect = \"all\"",
+        ),
+    )
+    .unwrap();
+    d.signal(libc::SIGHUP);
+    let reload = d.notifications(Duration::from_secs(10), |m| m.starts_with("READY=1"));
+    assert!(
+        reload.iter().any(|m| m.starts_with("RELOADING=1")),
+        "{reload:?}"
+    );
+    let member = d.attach(&["--stats"], Some(65534));
+    assert!(member.status.success(), "{member:?}");
+
+    let mut feed = Command::new(env!("CARGO_BIN_EXE_nlmon"))
+        .arg("attach")
+        .arg("--socket")
+        .arg(d.path("nlmon.sock"))
+        .args(["--comm", "ip", "--json"])
+        .uid(65534)
+        .gid(65534)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(feed.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("attached"), "{line}");
+    let show = run_ip(&["-n", &ns.name, "link", "show"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = feed.kill();
+    let out = feed.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("\"tgid\":{show},")), "{text}");
+    assert!(
+        json_tgids(&d.path("log/nlmon.jsonl")).contains(&show),
+        "select = \"all\" after the reload records dumps"
+    );
+
+    // A bad config on reload keeps the running one and says where.
+    fs::write(&cfg, "[filter]\nfamily = [\"rout\"]\n").unwrap();
+    d.signal(libc::SIGHUP);
+    d.notifications(Duration::from_secs(10), |m| m.starts_with("READY=1"));
+    let want = "nlmon.toml:2: filter.family: unknown netlink family \"rout\"";
+    let end = Instant::now() + Duration::from_secs(5);
+    while !d.stderr().contains(want) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(d.stderr().contains(want), "{}", d.stderr());
+
+    d.signal(libc::SIGTERM);
+    let status = d.child.wait().unwrap();
+    assert!(status.success(), "{status:?}\n{}", d.stderr());
+    let stopping = d.notifications(Duration::from_secs(2), |m| m.contains("STOPPING=1"));
+    assert!(
+        stopping.iter().any(|m| m.contains("STOPPING=1")),
+        "{stopping:?}"
+    );
+    assert!(d.stderr().contains("stopped:"), "{}", d.stderr());
+    assert!(!d.path("nlmon.sock").exists(), "socket left behind");
+}
+
+#[test]
+fn bad_config_is_refused_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("nlmon-badconfig-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("nlmon.toml");
+    fs::write(&cfg, "[json]\nkeep = 3\nmax_size = \"big\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nlmon"))
+        .args(["daemon", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nlmon.toml:3: json.max_size: invalid type: string \"big\""),
+        "{err}"
+    );
+}
