@@ -36,6 +36,10 @@ fn packages() -> Vec<String> {
             "forkstat",
             "iw",
             "socat",
+            // The service checks (systemd-analyze) and the systemd VM image.
+            "systemd",
+            "mmdebstrap",
+            "e2fsprogs",
         ]
         .map(str::to_owned),
     );

@@ -12,6 +12,7 @@ mod fuzz;
 mod golden;
 mod llvm;
 mod mounts;
+mod package;
 mod paths;
 mod privilege;
 mod run;
@@ -47,6 +48,9 @@ enum Command {
     /// Measure what nlmon costs (round trips, dumps, flood, bystanders,
     /// memory, start-up): `cargo xtask bench [--smoke] [--only 1,3]`.
     Bench(bench::Options),
+    /// Build target/nlmon_<version>_amd64.deb (static nlmon, systemd unit,
+    /// default config, attach group) and check it and the unit.
+    Package,
     /// Capture the golden decoder corpus: real tools in a private network
     /// namespace, recorded by nlmon into nlmon-common/tests/golden/ (needs root).
     GoldenCapture(golden::Options),
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::VmTest(options) => setup::run().and_then(|()| vm::run(&options)),
         Command::Bench(options) => setup::run().and_then(|()| bench::run(&options)),
         Command::GoldenCapture(options) => golden::run(&options),
+        Command::Package => package::build_and_check().map(|_| ()),
     };
     // `{:#}` prints the context chain on one line, without a backtrace.
     match result {

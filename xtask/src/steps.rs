@@ -64,6 +64,13 @@ pub fn all() -> Vec<Step> {
             || crate::bench::run(&crate::bench::Options::smoke()),
         )
         .needs_root(),
+        // The .deb, `systemd-analyze verify` (no output allowed) and
+        // `systemd-analyze security` of the unit.
+        Step::task(
+            "package",
+            "cargo xtask package (the .deb, and the unit checked by systemd-analyze)",
+            || crate::package::build_and_check().map(|_| ()),
+        ),
         Step::task(
             "vm-test",
             "cargo xtask vm-test (the capture suite on Debian 6.1 and 6.12 kernels, every attach mode)",

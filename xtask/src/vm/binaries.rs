@@ -35,6 +35,15 @@ pub fn build() -> Result<Binaries> {
     })
 }
 
+/// Builds (release, `+crt-static`) only the `nlmon` binary, for packaging.
+pub fn nlmon() -> Result<PathBuf> {
+    executables(&["build", "-p", "nlmon", "--bin", "nlmon"])?
+        .into_iter()
+        .find(|(n, _)| n == "nlmon")
+        .map(|(_, p)| p)
+        .context("cargo built no nlmon")
+}
+
 /// Runs a cargo command with JSON messages and returns (target name,
 /// executable) of every artifact with an executable.
 fn executables(args: &[&str]) -> Result<Vec<(String, PathBuf)>> {
