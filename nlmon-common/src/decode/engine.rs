@@ -6,6 +6,7 @@ use alloc::{string::String, vec::Vec};
 
 use super::{
     table::{Attr, AttrKind, AttrSet, Enum, Field, FieldKind, Hint, Order, Scalar, Struct},
+    tables,
     tree::{Node, Value},
 };
 
@@ -417,6 +418,16 @@ fn decode_attr(
                 n.truncated = a.truncated;
             }
         }
+        AttrKind::StructAttrs(st, set) => {
+            let (children, used, short) = decode_struct(st, p, poff, ctx.deeper());
+            n.children = children;
+            n.truncated |= short;
+            // Attributes start at the 4-byte boundary after the struct.
+            let used = used.next_multiple_of(4).min(p.len());
+            let (c, t) = decode_attrs(Some(set), &p[used..], poff + used, ctx.deeper());
+            n.children.extend(c);
+            n.truncated |= t;
+        }
         AttrKind::StructArray(st) => {
             // One child per element, numbered by its index.
             let size = struct_size(st, ctx.depth);
@@ -470,9 +481,13 @@ fn decode_attr(
         }
         AttrKind::SubMessage { msg, selector } => {
             let kind = find_attr(siblings, selector).map(text);
-            let format = kind
-                .as_deref()
-                .and_then(|k| msg.formats.iter().find(|f| f.value == k));
+            let format = kind.as_deref().and_then(|k| {
+                msg.formats
+                    .iter()
+                    .find(|f| f.value == k)
+                    // Kinds the spec lacks, written by hand.
+                    .or_else(|| tables::rt_linkinfo::format(msg.name, k))
+            });
             match format {
                 Some(f) => {
                     let mut used = 0;

@@ -228,6 +228,9 @@ pub enum AttrKind {
     Array(Scalar),
     /// Back-to-back C structs (`NHA_GROUP`'s `struct nexthop_grp`s).
     StructArray(&'static Struct),
+    /// A C struct, then attributes (`VETH_INFO_PEER`: `ifinfomsg` and the
+    /// peer's `IFLA_*`).
+    StructAttrs(&'static Struct, &'static AttrSet),
     /// `struct nla_bitfield32`: value and selector.
     Bitfield32,
     Nest(&'static AttrSet),

@@ -10,6 +10,7 @@ mod nf_conntrack;
 mod nf_misc;
 mod nl80211;
 mod rt_common;
+pub mod rt_linkinfo;
 mod rt_misc;
 mod rt_neigh;
 mod rt_nexthop;
