@@ -367,7 +367,50 @@ fn decode_attr(
         attr.order
     };
     match attr.kind {
-        AttrKind::Unused | AttrKind::Binary => n.value = bytes_value(p, attr.hint),
+        AttrKind::Unused | AttrKind::Binary => match tables::binary_override(attr.name) {
+            // A spec's plain `binary` that has a structure after all.
+            Some(better) => {
+                let mut o = decode_attr(Some(better), a, siblings, off, ctx);
+                o.name = attr.name;
+                return o;
+            }
+            None => n.value = bytes_value(p, attr.hint),
+        },
+        AttrKind::Records(st, set) => {
+            let head = struct_size(st, ctx.depth);
+            let mut pos = 0;
+            let mut i = 0;
+            while pos < p.len() {
+                let rest = &p[pos..];
+                let len = rest
+                    .get(..2)
+                    .map_or(0, |b| usize::from(u16::from_ne_bytes([b[0], b[1]])));
+                if len < head || len > rest.len() {
+                    // A record that does not fit: the rest as bytes.
+                    let mut bad = Node::new(
+                        "",
+                        None,
+                        Value::Bytes(rest.to_vec()),
+                        range(poff + pos, rest.len()),
+                    );
+                    bad.unknown = true;
+                    bad.truncated = a.truncated || len > rest.len();
+                    n.truncated |= bad.truncated;
+                    n.children.push(bad);
+                    break;
+                }
+                let (children, _, _) = decode_struct(st, &rest[..head], poff + pos, ctx.deeper());
+                let mut item = Node::new(st.name, Some(i), Value::None, range(poff + pos, len));
+                item.children = children;
+                let (c, t) =
+                    decode_attrs(Some(set), &rest[head..len], poff + pos + head, ctx.deeper());
+                item.children.extend(c);
+                item.truncated = t;
+                n.children.push(item);
+                pos += len.next_multiple_of(4);
+                i += 1;
+            }
+        }
         AttrKind::Pad => n.value = Value::Bytes(p.to_vec()),
         AttrKind::Flag => {
             n.value = Value::Present;

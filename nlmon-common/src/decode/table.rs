@@ -231,6 +231,10 @@ pub enum AttrKind {
     /// A C struct, then attributes (`VETH_INFO_PEER`: `ifinfomsg` and the
     /// peer's `IFLA_*`).
     StructAttrs(&'static Struct, &'static AttrSet),
+    /// Records, each a struct whose first field (`u16`) is the record's
+    /// length, then attributes up to that length (`RTA_MULTIPATH`'s
+    /// `struct rtnexthop`s with their gateways).
+    Records(&'static Struct, &'static AttrSet),
     /// `struct nla_bitfield32`: value and selector.
     Bitfield32,
     Nest(&'static AttrSet),

@@ -23,7 +23,15 @@ mod xfrm;
 
 pub use common::{ADDRESS_FAMILY, EXTACK, NFPROTO, nfnl_subsystem};
 
-use super::table::Family;
+use super::table::{Attr, Family};
+
+/// A structure for an attribute that a spec types as plain `binary`.
+pub fn binary_override(name: &str) -> Option<&'static Attr> {
+    match name {
+        "RTA_MULTIPATH" => Some(&rt_nexthop::RTA_MULTIPATH),
+        _ => None,
+    }
+}
 
 /// Families described here rather than generated from specs.
 pub static ALL: &[&Family] = &[

@@ -6,7 +6,10 @@ use super::{
     dsl::*,
     rt_common::{LWTUNNEL_ENCAP, RT_PROTOCOL, RT_SCOPE},
 };
-use crate::decode::table::{AttrKind, AttrSet, Enum, Family, OpKind, Struct};
+use crate::decode::{
+    generated::rt_route::SET_ROUTE_ATTRS,
+    table::{Attr, AttrKind, AttrSet, Enum, Family, OpKind, Struct},
+};
 
 /// `RTNH_F_*`.
 pub static RTNH_FLAGS: Enum = flags(
@@ -104,3 +107,23 @@ pub static FAMILY: Family = Family {
         msg("RTM_GETNEXTHOPBUCKET", 118, OpKind::Get, &NHMSG, &NHA_ATTRS),
     ],
 };
+
+/// `struct rtnexthop`: one path of a multipath route; `rtnh_hops` is the
+/// weight minus one.
+static RTNEXTHOP: Struct = Struct {
+    name: "rtnexthop",
+    fields: &[
+        f16("rtnh_len"),
+        fnamed(f8("rtnh_flags"), &RTNH_FLAGS),
+        f8("rtnh_hops"),
+        fs32("rtnh_ifindex"),
+    ],
+};
+
+/// `RTA_MULTIPATH`, a plain `binary` in the `rt-route` spec: every path with
+/// its own `RTA_*` (gateway, encapsulation, ...).
+pub static RTA_MULTIPATH: Attr = attr(
+    9,
+    "RTA_MULTIPATH",
+    AttrKind::Records(&RTNEXTHOP, &SET_ROUTE_ATTRS),
+);
