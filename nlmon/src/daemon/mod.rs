@@ -17,6 +17,7 @@ pub mod jsonl;
 pub mod notify;
 pub mod peercred;
 pub mod protocol;
+pub mod redact;
 pub mod rotate;
 pub mod run;
 pub mod server;

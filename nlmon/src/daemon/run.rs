@@ -8,6 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use nlmon_common::decode::{DecodeOptions, Decoder};
 use tokio::{
     io::{Interest, unix::AsyncFd},
     signal::unix::{SignalKind, signal},
@@ -16,6 +17,7 @@ use tokio::{
 use super::{
     config::{Config, ConfigError},
     notify::Notifier,
+    redact,
     server::{self, Shared},
     sinks::Sinks,
     status::Status,
@@ -73,6 +75,9 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
 
     let shared = Arc::new(Shared::new(&config.attach.group, config.attach.queue));
     let mut d = Daemon {
+        decoder: Decoder::new(DecodeOptions {
+            show_secrets: false,
+        }),
         config_path: path.to_owned(),
         explicit,
         sinks: Sinks::start(&config).map_err(io_err("cannot start the sinks"))?,
@@ -166,6 +171,8 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
 }
 
 struct Daemon {
+    /// Finds the secrets to redact; learns genl family ids as it goes.
+    decoder: Decoder,
     config_path: PathBuf,
     explicit: bool,
     sinks: Sinks,
@@ -180,8 +187,11 @@ impl Daemon {
     /// Sends drained events to the sinks (when they pass the filter) and
     /// to attach clients (each with its own filter).
     fn dispatch(&mut self, config: &Config, events: &mut Vec<Event>) {
-        for ev in events.drain(..) {
+        for mut ev in events.drain(..) {
             self.status.captured += 1;
+            if !config.decode.show_secrets {
+                redact::redact(&mut self.decoder, &mut ev);
+            }
             let ev = Arc::new(ev);
             if config.filter.matches(&ev) {
                 self.status.recorded += 1;
