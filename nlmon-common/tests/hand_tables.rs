@@ -220,3 +220,17 @@ fn audit_status_and_text_records() {
     assert_eq!(m.type_name, Some("AUDIT_SYSCALL"), "{shown}");
     assert!(shown.contains("syscall=44 success=yes"), "{shown}");
 }
+
+#[test]
+fn selinux_enforcing_notification() {
+    const NETLINK_SELINUX: u32 = 7;
+    let data = msg(0x10, 0, 0, &1i32.to_ne_bytes());
+    let m = one(
+        &Decoder::new(DecodeOptions::default()),
+        NETLINK_SELINUX,
+        &data,
+    );
+    let shown = text(&m);
+    assert_eq!(m.type_name, Some("SELNL_MSG_SETENFORCE"), "{shown}");
+    assert!(shown.contains("val: 1"), "{shown}");
+}

@@ -10,12 +10,14 @@ mod nf_conntrack;
 mod nf_misc;
 mod nl80211;
 mod rt_common;
+mod rt_dcb;
 pub mod rt_linkinfo;
 mod rt_misc;
 mod rt_neigh;
 mod rt_nexthop;
 mod rt_rule;
 mod seg6;
+mod selinux;
 pub mod sock_diag;
 pub mod uevent;
 mod wireguard;
@@ -46,4 +48,6 @@ pub static ALL: &[&Family] = &[
     &wireguard::FAMILY,
     &seg6::FAMILY,
     &audit::FAMILY,
+    &rt_dcb::FAMILY,
+    &selinux::FAMILY,
 ];
