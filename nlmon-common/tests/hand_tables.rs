@@ -234,3 +234,29 @@ fn selinux_enforcing_notification() {
     assert_eq!(m.type_name, Some("SELNL_MSG_SETENFORCE"), "{shown}");
     assert!(shown.contains("val: 1"), "{shown}");
 }
+
+#[test]
+fn macsec_sa_key_is_redacted() {
+    let mut d = Decoder::new(DecodeOptions::default());
+    d.add_genl_family(32, "macsec");
+    // MACSEC_CMD_ADD_TXSA: ifindex, SA config {AN 0, key}.
+    let mut sa = attr(1, &[0]);
+    sa.extend(attr(4, &[0x66; 16]));
+    let mut payload = vec![4u8, 1, 0, 0];
+    payload.extend(attr(1, &7u32.to_ne_bytes()));
+    payload.extend(nested(3, &sa));
+    let shown = text(&one(
+        &d,
+        NETLINK_GENERIC,
+        &msg(32, NLM_F_REQUEST_ACK, 7, &payload),
+    ));
+    for name in [
+        "MACSEC_CMD_ADD_TXSA",
+        "MACSEC_ATTR_IFINDEX",
+        "MACSEC_SA_ATTR_AN",
+        "MACSEC_SA_ATTR_KEY",
+    ] {
+        assert!(shown.contains(name), "{name} missing from:\n{shown}");
+    }
+    assert!(!shown.contains(&hex(&[0x66; 8])), "SA key shown:\n{shown}");
+}

@@ -6,6 +6,7 @@ pub mod audit;
 mod common;
 pub mod connector;
 mod dsl;
+mod macsec;
 mod nf_conntrack;
 mod nf_misc;
 mod nl80211;
@@ -50,4 +51,5 @@ pub static ALL: &[&Family] = &[
     &audit::FAMILY,
     &rt_dcb::FAMILY,
     &selinux::FAMILY,
+    &macsec::FAMILY,
 ];

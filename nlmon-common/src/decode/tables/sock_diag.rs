@@ -321,7 +321,8 @@ static INET_DIAG_ATTRS: AttrSet = AttrSet {
         hint(u32(15, "INET_DIAG_MARK"), Hint::Hex),
         st(16, "INET_DIAG_BBRINFO", &BBR_INFO),
         hint(u32(17, "INET_DIAG_CLASS_ID"), Hint::Hex),
-        binary(18, "INET_DIAG_MD5SIG"),
+        // `struct tcp_diag_md5sig`s, each holding a TCP-MD5 key.
+        secret(binary(18, "INET_DIAG_MD5SIG")),
         binary(19, "INET_DIAG_ULP_INFO"),
         binary(20, "INET_DIAG_SK_BPF_STORAGES"),
         u64(21, "INET_DIAG_CGROUP_ID"),
