@@ -117,4 +117,36 @@ fn throughput() {
         "with summary: {:.0} msgs/s ({len} bytes)",
         (n / 20) as f64 / start.elapsed().as_secs_f64()
     );
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        for r in &records {
+            std::hint::black_box(d.decode_headers(r.protocol, &r.data));
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("headers only: {:.0} msgs/s", n as f64 / secs);
+}
+
+/// The cheap walk names every corpus message as the full one does.
+#[test]
+fn headers_match_full_decodes() {
+    let mut d = Decoder::new(DecodeOptions::default());
+    for r in corpus() {
+        d.learn(r.protocol, &r.data);
+        let full = d.decode(r.protocol, &r.data);
+        let heads = d.decode_headers(r.protocol, &r.data);
+        assert_eq!(full.len(), heads.len(), "{}", r.file);
+        for (f, h) in full.iter().zip(&heads) {
+            assert_eq!(
+                (f.type_name, &f.family, &f.flag_names, f.range),
+                (h.type_name, &h.family, &h.flag_names, h.range),
+                "{}",
+                r.file
+            );
+            assert_eq!(
+                f.error.as_ref().map(|e| e.errno),
+                h.error.as_ref().map(|e| e.errno)
+            );
+        }
+    }
 }

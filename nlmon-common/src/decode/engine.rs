@@ -24,6 +24,8 @@ const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
 pub struct Ctx {
     pub show_secrets: bool,
     pub depth: u32,
+    /// Names and headers only: no fixed header fields, no attributes.
+    pub shallow: bool,
 }
 
 impl Ctx {

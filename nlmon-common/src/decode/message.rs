@@ -37,7 +37,16 @@ fn header(h: &NlMsgHdr) -> Header {
     }
 }
 
-pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8]) -> Vec<Message> {
+/// How deep a walk goes: `depth` counts errors echoing requests (which are
+/// decoded once, not recursively); `shallow` stops at names and headers.
+#[derive(Clone, Copy)]
+pub struct Walk {
+    pub depth: u32,
+    pub shallow: bool,
+}
+
+pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8], shallow: bool) -> Vec<Message> {
+    let walk = Walk { depth: 0, shallow };
     // Kernel uevents are text without a netlink header.
     if protocol == NETLINK_KOBJECT_UEVENT {
         return vec![tables::uevent::decode(data)];
@@ -51,7 +60,7 @@ pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8]) -> Vec<Message> {
                 start,
                 end,
             } => out.push(decode_message(
-                d, protocol, &hdr, payload, start, end, false, 0,
+                d, protocol, &hdr, payload, start, end, false, walk,
             )),
             Frame::Bad {
                 start,
@@ -69,7 +78,7 @@ pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8]) -> Vec<Message> {
                         start,
                         start + rest.len(),
                         true,
-                        0,
+                        walk,
                     ));
                 }
             }
@@ -148,7 +157,7 @@ fn decode_message(
     start: usize,
     end: usize,
     truncated: bool,
-    depth: u32,
+    walk: Walk,
 ) -> Message {
     let mut m = Message {
         protocol,
@@ -161,6 +170,7 @@ fn decode_message(
     let ctx = Ctx {
         show_secrets: d.opts.show_secrets,
         depth: 0,
+        shallow: walk.shallow,
     };
     let request = hdr.flags & flags::NLM_F_REQUEST != 0;
     let mut def = None;
@@ -179,7 +189,7 @@ fn decode_message(
             } else {
                 "NLMSG_DONE"
             });
-            decode_error(d, protocol, hdr, payload, off, depth, &mut m);
+            decode_error(d, protocol, hdr, payload, off, walk, &mut m);
         }
         NLMSG_OVERRUN => m.type_name = Some("NLMSG_OVERRUN"),
         _ if protocol == NETLINK_GENERIC => {
@@ -245,6 +255,9 @@ fn body(
     ctx: Ctx,
     m: &mut Message,
 ) {
+    if ctx.shallow {
+        return;
+    }
     let mut used = 0;
     if let Some(st) = fixed {
         let (nodes, u, short) = engine::decode_struct(st, payload, off, ctx);
@@ -333,11 +346,12 @@ fn decode_genl(
         (Some(def), _) => body(def.header, Some(def), rest, roff, ctx, m),
         // A known family but an unknown command: its attributes are still
         // attributes, shown by number.
-        (None, Some(_)) | (None, None) => {
+        (None, _) if !ctx.shallow => {
             let (nodes, t) = engine::decode_attrs(None, rest, roff, ctx);
             m.body.extend(nodes);
             m.truncated |= t;
         }
+        (None, _) => {}
     }
     def
 }
@@ -349,7 +363,7 @@ fn decode_error(
     hdr: &NlMsgHdr,
     payload: &[u8],
     off: usize,
-    depth: u32,
+    walk: Walk,
     m: &mut Message,
 ) {
     let mut e = ErrorInfo::default();
@@ -378,7 +392,7 @@ fn decode_error(
                 };
                 let rstart = off + 4;
                 let short = !capped && (req.len as usize) > rest.len();
-                let mut rm = if depth > 0 {
+                let mut rm = if walk.depth > 0 {
                     // An error echoing an error: don't recurse further.
                     Message {
                         protocol,
@@ -395,7 +409,10 @@ fn decode_error(
                         rstart,
                         rstart + have,
                         short,
-                        depth + 1,
+                        Walk {
+                            depth: walk.depth + 1,
+                            ..walk
+                        },
                     )
                 };
                 if capped {
@@ -419,9 +436,11 @@ fn decode_error(
         }
     }
     if hdr.flags & flags::NLM_F_ACK_TLVS != 0 && pos < payload.len() {
+        // Even a shallow walk reads the extended ack: it is what an error says.
         let ctx = Ctx {
             show_secrets: d.opts.show_secrets,
             depth: 0,
+            shallow: false,
         };
         let (nodes, t) =
             engine::decode_attrs(Some(&tables::EXTACK), &payload[pos..], off + pos, ctx);

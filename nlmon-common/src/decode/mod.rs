@@ -198,6 +198,13 @@ impl Decoder {
 
     /// Decodes every message in `data` (one captured buffer).
     pub fn decode(&self, protocol: u32, data: &[u8]) -> Vec<Message> {
-        message::decode_buffer(self, protocol, data)
+        message::decode_buffer(self, protocol, data, false)
+    }
+
+    /// Like [`Decoder::decode`] but stops at what identifies each message:
+    /// type and family names, flags, errors; `body` stays empty. For
+    /// filtering before paying for the whole tree.
+    pub fn decode_headers(&self, protocol: u32, data: &[u8]) -> Vec<Message> {
+        message::decode_buffer(self, protocol, data, true)
     }
 }
