@@ -40,6 +40,8 @@ fn packages() -> Vec<String> {
             "systemd",
             "mmdebstrap",
             "e2fsprogs",
+            // `cargo xtask codegen` unpacks the kernel source's tar.xz.
+            "xz-utils",
         ]
         .map(str::to_owned),
     );
@@ -81,7 +83,7 @@ fn missing(packages: &[String]) -> Result<Vec<String>> {
         .collect())
 }
 
-fn apt_get(args: &[&str]) -> Result<()> {
+pub fn apt_get(args: &[&str]) -> Result<()> {
     // `env` carries DEBIAN_FRONTEND through sudo, which resets the environment.
     let mut cmd = privilege::as_root("env", "installing packages")?;
     cmd.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"])

@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::exec;
+use crate::{apt, exec};
 
 const PACKAGE: &str = "linux-source-6.12";
 
@@ -33,12 +33,19 @@ pub fn netlink_docs() -> Result<PathBuf> {
         Some(deb) => deb,
         None => {
             println!("codegen: apt-get download {PACKAGE}");
-            exec::status(
-                Command::new("apt-get")
-                    .args(["download", "-q", "-o", "APT::Sandbox::User=root", PACKAGE])
-                    .current_dir(&dir),
-            )
-            .with_context(|| format!("cannot download {PACKAGE} (try `apt-get update`)"))?;
+            let download = || {
+                exec::status(
+                    Command::new("apt-get")
+                        .args(["download", "-q", "-o", "APT::Sandbox::User=root", PACKAGE])
+                        .current_dir(&dir),
+                )
+            };
+            // A machine whose package lists were never fetched knows no
+            // such package: fetch them once and try again.
+            if download().is_err() {
+                apt::apt_get(&["update", "-q"])?;
+                download().with_context(|| format!("cannot download {PACKAGE}"))?;
+            }
             find_deb(&dir)?.with_context(|| format!("apt-get download left no {PACKAGE} .deb"))?
         }
     };
@@ -56,6 +63,8 @@ pub fn netlink_docs() -> Result<PathBuf> {
     if !docs.join("specs").is_dir() {
         bail!("{} has no Documentation/netlink/specs", deb.display());
     }
+    // The specs are all that is needed of the 150 MB package.
+    fs::remove_file(&deb).with_context(|| format!("cannot remove {}", deb.display()))?;
     Ok(docs)
 }
 
