@@ -81,6 +81,7 @@ impl Nlmon {
                         me.startup = start.elapsed();
                         me.mode = mode.trim_end_matches(']').trim().to_owned();
                         me.said.push(line);
+                        me.wait_for_sigint_handler()?;
                         return Ok(me);
                     }
                     me.said.push(line);
@@ -95,6 +96,31 @@ impl Nlmon {
                 }
             }
         }
+    }
+
+    /// nlmon logs "attached" before it installs its SIGINT handler; a
+    /// SIGINT in between would kill it without its summary. Waits until
+    /// /proc says SIGINT is caught.
+    fn wait_for_sigint_handler(&mut self) -> Result<()> {
+        let deadline = Instant::now() + ATTACH_TIMEOUT;
+        while Instant::now() < deadline {
+            if self.status_hex("SigCgt")? & (1 << (2 - 1)) != 0 {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        bail!("nlmon never installed its SIGINT handler");
+    }
+
+    /// A hexadecimal mask field of /proc/PID/status (SigCgt, ...).
+    fn status_hex(&self, field: &str) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .context("read nlmon's /proc status")?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .with_context(|| format!("no {field} in nlmon's /proc status"))
     }
 
     pub fn pid(&self) -> u32 {
