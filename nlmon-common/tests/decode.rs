@@ -283,3 +283,30 @@ fn every_message_of_a_buffer_and_a_bad_tail() {
         msgs[0].summary()
     );
 }
+
+#[test]
+fn json_is_the_same_tree() {
+    let d = Decoder::new(DecodeOptions::default());
+    let mut p = newaddr_payload();
+    p.extend(attr(0x2a, &[1, 2]));
+    let m = decode_one(&d, 0, &msg(20, 0x605, 17, &p));
+    let v = serde_json::to_value(&m).unwrap();
+    assert_eq!(v["type_name"], "RTM_NEWADDR");
+    assert_eq!(
+        v["flag_names"],
+        serde_json::json!(["request", "ack", "excl", "create"])
+    );
+    assert_eq!(v["header"]["seq"], 17);
+    assert_eq!(
+        v["body"][0],
+        serde_json::json!({"name": "ifa_family", "value": "inet", "range": [16, 17]})
+    );
+    assert_eq!(
+        v["body"][5],
+        serde_json::json!({"name": "IFA_LOCAL", "number": 2, "value": "10.0.0.1", "range": [24, 32]})
+    );
+    assert_eq!(
+        v["body"][7],
+        serde_json::json!({"name": "", "number": 42, "value": "0102", "range": [40, 46], "unknown": true})
+    );
+}
