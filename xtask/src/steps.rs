@@ -77,5 +77,11 @@ pub fn all() -> Vec<Step> {
             || crate::vm::run(&crate::vm::Options::default()),
         )
         .needs_root(),
+        Step::task(
+            "vm-systemd",
+            "cargo xtask vm-test --systemd (the .deb under systemd as PID 1, kernel 6.12)",
+            || crate::vm::run(&crate::vm::Options::systemd()),
+        )
+        .needs_root(),
     ]
 }

@@ -43,6 +43,13 @@ fn wanted(c: &Config) -> Vec<Spec> {
     if c.json.enabled {
         v.push(Spec::Json(c.json.clone()));
     }
+    if c.pcapng.enabled {
+        // Said every time the config is read, never silently ignored.
+        log::error!(
+            "[pcapng] enabled = true, but this build of nlmon has no pcapng writer yet: \
+             no pcapng file is written"
+        );
+    }
     v
 }
 

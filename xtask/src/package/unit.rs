@@ -63,7 +63,7 @@ fn tree(nlmon: &Path, unit: &Path) -> Result<PathBuf> {
         Ok(())
     };
     copy(nlmon, "usr/bin/nlmon")?;
-    copy(Path::new("/bin/kill"), "bin/kill")?;
+    copy(Path::new("/bin/sh"), "bin/sh")?;
     copy(unit, "lib/systemd/system/nlmon.service")?;
     for t in TARGETS {
         copy(

@@ -180,15 +180,24 @@ pub fn build(
         c.file("/nlmon/bench-rounds", 0o644, rounds.to_string().as_bytes())?;
     }
 
+    add_modules(&mut c, super::kernels::modules(kernel, &MODULES)?)?;
+    c.finish()?;
+    Ok(())
+}
+
+/// Puts modules under `/modules`, with `/modules/order` listing them in
+/// the order an init loads them.
+pub fn add_modules<W: std::io::Write>(
+    c: &mut Cpio<W>,
+    modules: Vec<(String, Vec<u8>)>,
+) -> std::io::Result<()> {
     let mut order = String::new();
-    for (name, data) in super::kernels::modules(kernel, &MODULES)? {
+    for (name, data) in modules {
         c.file(&format!("/modules/{name}.ko"), 0o644, &data)?;
         order.push_str(&name);
         order.push('\n');
     }
-    c.file("/modules/order", 0o644, order.as_bytes())?;
-    c.finish()?;
-    Ok(())
+    c.file("/modules/order", 0o644, order.as_bytes())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

@@ -7,6 +7,7 @@ mod cpio;
 mod image;
 mod kernels;
 mod qemu;
+mod systemd;
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,10 @@ pub struct Options {
     /// Only this attach mode (kprobe, fentry, tracepoint).
     #[arg(long)]
     attach: Option<String>,
+    /// Instead of the capture suite, the packaged service under systemd as
+    /// PID 1 (6.12 only).
+    #[arg(long)]
+    pub systemd: bool,
     /// Minutes a kernel may take before it is declared hung.
     #[arg(long, default_value_t = TIMEOUT_MINUTES)]
     timeout: u64,
@@ -50,6 +55,14 @@ impl Options {
             ..Self::default()
         }
     }
+
+    /// The packaged service under systemd instead of the capture suite.
+    pub fn systemd() -> Self {
+        Self {
+            systemd: true,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Options {
@@ -58,6 +71,7 @@ impl Default for Options {
         Self {
             kernel: None,
             attach: None,
+            systemd: false,
             timeout: TIMEOUT_MINUTES,
             filter: Vec::new(),
             bench_rounds: None,
@@ -66,6 +80,9 @@ impl Default for Options {
 }
 
 pub fn run(opts: &Options) -> Result<()> {
+    if opts.systemd {
+        return systemd::run(Duration::from_secs(opts.timeout * 60));
+    }
     run_collect(opts).map(|_| ())
 }
 

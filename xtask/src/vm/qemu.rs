@@ -23,6 +23,26 @@ pub struct Outcome {
 /// Boots and waits for the verdict, a kernel panic, or the timeout. The
 /// whole console goes to `log`.
 pub fn boot(vmlinuz: &Path, initrd: &Path, log: &Path, timeout: Duration) -> Result<Outcome> {
+    boot_with(
+        vmlinuz,
+        initrd,
+        log,
+        timeout,
+        "console=ttyS0 panic=-1 loglevel=4 rdinit=/init",
+        &[],
+    )
+}
+
+/// [`boot`] with another kernel command line and more qemu arguments
+/// (disks, a second serial port).
+pub fn boot_with(
+    vmlinuz: &Path,
+    initrd: &Path,
+    log: &Path,
+    timeout: Duration,
+    append: &str,
+    extra: &[String],
+) -> Result<Outcome> {
     let mut child = Command::new("qemu-system-x86_64")
         .args(["-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "2048"])
         .args([
@@ -38,7 +58,8 @@ pub fn boot(vmlinuz: &Path, initrd: &Path, log: &Path, timeout: Duration) -> Res
         .arg(vmlinuz)
         .arg("-initrd")
         .arg(initrd)
-        .args(["-append", "console=ttyS0 panic=-1 loglevel=4 rdinit=/init"])
+        .args(["-append", append])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,0 +1,125 @@
+//! What runs inside the systemd VM: a oneshot unit that installs the
+//! package and checks the service as an operator would use it. Each result
+//! is a `nlmon-vm:` line, the verdict an `init: success|failure` line; both
+//! go to the second serial port (the results file) and the console.
+
+/// The test, run by `nlmon-vm-test.service` once multi-user is reached.
+pub const TEST: &str = r#"#!/bin/sh
+set -u
+out() { echo "$*" >/dev/ttyS1; echo "$*" >/dev/console; }
+say() { out "nlmon-vm: $*"; }
+fail() {
+    say "FAIL: $*"
+    journalctl -u nlmon --no-pager -n 40 -o short-monotonic >/dev/console 2>&1
+    out "init: failure $*"
+    exit 1
+}
+check() { what=$1; shift; if "$@"; then say "ok: $what"; else fail "$what"; fi; }
+not() { ! "$@"; }
+# Journal entries of the service matching the given fields.
+has() { journalctl -u nlmon --no-pager -o cat "$@" 2>/dev/null | grep -q .; }
+json=/var/log/nlmon/nlmon.jsonl
+in_json() { grep -q "\"process\":{\"tgid\":$1,\"tid\":[0-9]*,\"uid\":0,\"comm\":\"$2\"}" $json; }
+our_links() { bpftool link show | grep -qE "tracing|kprobe|perf_event|tracepoint"; }
+settle() { sleep 3; journalctl --sync 2>/dev/null; }
+
+say "kernel $(uname -r), $(systemctl --version | head -1)"
+cd /root
+check "apt install ./nlmon_*.deb" sh -c 'apt install -y -q ./nlmon_*.deb >/tmp/apt.log 2>&1 || { cat /tmp/apt.log >/dev/console; false; }'
+check "group nlmon exists" getent group nlmon
+systemctl start nlmon
+check "nlmon.service is active (Type=notify: READY=1 after attach)" systemctl is-active --quiet nlmon
+say "status: $(systemctl show -p StatusText --value nlmon)"
+say "$(journalctl -u nlmon --no-pager -o cat | grep 'attached with')"
+check "BPF links present while running" our_links
+
+ip netns add vmtest
+ip -n vmtest link add d0 type veth peer name d1 & p1=$!; wait $p1
+ip -n vmtest addr add 10.7.0.1/24 dev d0 & p2=$!; wait $p2
+ip netns exec vmtest nft add table inet nlmonvm & p3=$!; wait $p3
+ip -n vmtest link show >/dev/null & p4=$!; wait $p4
+settle
+check "journal: RTM_NEWLINK by ip[$p1]" has NLMON_PID=$p1 NLMON_COMM=ip NLMON_TYPE=RTM_NEWLINK NLMON_DIR=to_kernel
+check "journal: its ack to ip[$p1]" has NLMON_PID=$p1 NLMON_TYPE=NLMSG_ERROR NLMON_ERRNO=0
+check "journal: RTM_NEWADDR by ip[$p2]" has NLMON_PID=$p2 NLMON_COMM=ip NLMON_TYPE=RTM_NEWADDR
+check "journal: nftables batch by nft[$p3]" has NLMON_PID=$p3 NLMON_COMM=nft NLMON_FAMILY=netfilter
+check "journal: no reads by default (ip link show)" not has NLMON_PID=$p4
+check "json: ip[$p1]" in_json $p1 ip
+check "json: ip[$p2]" in_json $p2 ip
+check "json: nft[$p3]" in_json $p3 nft
+check "json: no reads by default" sh -c "! grep -q '\"tgid\":$p4,' $json"
+
+check "attach --stats as root" sh -c 'nlmon attach --stats | grep -q "^captured"'
+check "attach refused for a user outside group nlmon" sh -c \
+    '! setpriv --reuid=65534 --regid=65534 --clear-groups nlmon attach --stats >/tmp/a.out 2>&1 && grep -q "neither root nor a member of group nlmon" /tmp/a.out'
+gid=$(getent group nlmon | cut -d: -f3)
+check "attach allowed for a member of group nlmon" sh -c \
+    "setpriv --reuid=65534 --regid=65534 --groups=$gid nlmon attach --stats | grep -q '^captured'"
+nlmon attach --comm ip --json >/tmp/feed 2>/tmp/feed.err & a=$!
+for _ in $(seq 50); do grep -q attached /tmp/feed.err && break; sleep 0.2; done
+ip -n vmtest link set d0 up & p5=$!; wait $p5
+sleep 2; kill $a
+check "attach: live feed shows ip[$p5]" grep -q "\"tgid\":$p5," /tmp/feed
+
+check "reload (SIGHUP)" systemctl reload nlmon
+check "active after reload" systemctl is-active --quiet nlmon
+
+old=$(systemctl show -p MainPID --value nlmon)
+systemctl kill -s SIGKILL nlmon
+new=0
+for _ in $(seq 120); do
+    new=$(systemctl show -p MainPID --value nlmon)
+    if [ "$new" != 0 ] && [ "$new" != "$old" ] && systemctl is-active --quiet nlmon; then break; fi
+    sleep 0.5
+done
+check "restarted after SIGKILL (pid $old -> $new)" sh -c "[ $new != 0 ] && [ $new != $old ] && systemctl is-active --quiet nlmon"
+ip -n vmtest link add d2 type veth peer name d3 & p6=$!; wait $p6
+settle
+check "capture resumed: RTM_NEWLINK by ip[$p6] from nlmon[$new]" has _PID=$new NLMON_PID=$p6 NLMON_TYPE=RTM_NEWLINK
+
+systemctl stop nlmon
+check "stop: exit status 0" sh -c '[ "$(systemctl show -p ExecMainStatus --value nlmon)" = 0 ] && [ "$(systemctl show -p Result --value nlmon)" = success ]'
+check "stop: no nlmon BPF links left" not our_links
+check "stop: no nlmon BPF programs left" sh -c '! bpftool prog show | grep -qE "netlink_|sys_enter_|sys_exit_|mmsg_step"'
+ip netns del vmtest
+out "init: success"
+"#;
+
+/// The unit that runs [`TEST`] and powers the VM off either way.
+pub const UNIT: &str = "[Unit]
+Description=nlmon service test
+After=multi-user.target
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/nlmon-vm-test
+StandardOutput=journal+console
+StandardError=journal+console
+TimeoutStartSec=15min
+
+[Install]
+WantedBy=multi-user.target
+";
+
+/// The initramfs init: load the modules for a virtio ext4 root, mount it
+/// and hand over to systemd.
+pub const INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /modules/order); do
+    insmod /modules/$m.ko || echo "nlmon-vm: insmod $m failed"
+done
+for _ in $(seq 100); do [ -b /dev/vda ] && break; sleep 0.1; done
+mkdir -p /newroot
+if ! mount -t ext4 -o rw /dev/vda /newroot; then
+    echo "init: failure: cannot mount the root filesystem"
+    poweroff -f
+fi
+umount /proc /sys
+mount --move /dev /newroot/dev
+exec switch_root /newroot /sbin/init
+"#;
