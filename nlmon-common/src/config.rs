@@ -83,8 +83,10 @@ pub struct KernelLayout {
     pub tp_args: u32,
     /// Offset of `ret` in a `syscalls:sys_exit_*` record.
     pub tp_ret: u32,
+    /// `task_struct.tgid` (to follow forks of traced processes)
+    pub task_tgid: u32,
 }
-crate::const_assert_size!(KernelLayout, 28 * 4);
+crate::const_assert_size!(KernelLayout, 29 * 4);
 
 #[cfg(feature = "user")]
 mod pod {

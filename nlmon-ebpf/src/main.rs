@@ -7,6 +7,7 @@
 #![expect(internal_features, reason = "atomic_xadd: see maps::count")]
 
 mod capture;
+mod fork;
 mod kmem;
 mod maps;
 mod netlink;
@@ -15,8 +16,11 @@ mod syscalls;
 
 use aya_ebpf::{
     EbpfContext,
-    macros::{fentry, fexit, kprobe, kretprobe, tracepoint},
-    programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext, TracePointContext},
+    macros::{fentry, fexit, kprobe, kretprobe, raw_tracepoint, tracepoint},
+    programs::{
+        FEntryContext, FExitContext, ProbeContext, RawTracePointContext, RetProbeContext,
+        TracePointContext,
+    },
 };
 use nlmon_common::{
     HOOK_NETLINK_RECVMSG, HOOK_NETLINK_SENDMSG, HOOK_READ, HOOK_RECVFROM, HOOK_RECVMMSG,
@@ -148,6 +152,14 @@ pub fn sys_exit_mmsg(ctx: TracePointContext) -> u32 {
 #[tracepoint]
 pub fn mmsg_step(ctx: TracePointContext) -> u32 {
     report(&ctx, "mmsg_step", syscalls::mmsg_step(&ctx));
+    0
+}
+
+/// Adds the children of traced processes to the pid filter (a full filter
+/// map is reported as a warning).
+#[raw_tracepoint(tracepoint = "sched_process_fork")]
+pub fn sched_process_fork(ctx: RawTracePointContext) -> i32 {
+    report(&ctx, "following a fork", fork::on_fork(&ctx));
     0
 }
 

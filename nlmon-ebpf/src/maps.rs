@@ -51,6 +51,7 @@ pub static LAYOUT: KernelLayout = KernelLayout {
     iter_ubuf: 0,
     tp_args: 0,
     tp_ret: 0,
+    task_tgid: 0,
 };
 
 /// Globals are read volatile: the compiler must not fold the placeholder
@@ -91,9 +92,11 @@ pub static SCRATCH: Array<Scratch> = Array::with_max_entries(1, 0);
 #[map]
 pub static COUNTERS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(COUNTERS, 0);
 
-/// tgids to capture when `CONFIG.filter_pid` is set.
+/// tgids to capture when `CONFIG.filter_pid` is set. Large enough for a
+/// build's worth of processes traced at once: userspace removes the exited
+/// ones every second, and a full map is reported, never silent.
 #[map]
-pub static PID_FILTER: HashMap<u32, u8> = HashMap::with_max_entries(1024, 0);
+pub static PID_FILTER: HashMap<u32, u8> = HashMap::with_max_entries(8192, 0);
 
 /// comms to capture when `CONFIG.filter_comm` is set.
 #[map]

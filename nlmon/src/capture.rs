@@ -5,7 +5,7 @@ use std::{fmt, os::fd::AsRawFd};
 use aya::{
     Btf as AyaBtf, Ebpf, EbpfLoader,
     maps::{HashMap, MapData, PerCpuArray, ProgramArray, RingBuf},
-    programs::{FEntry, FExit, KProbe, ProgramError, TracePoint},
+    programs::{FEntry, FExit, KProbe, ProgramError, RawTracePoint, TracePoint},
 };
 use nlmon_common::{
     COMM_LEN, COUNTER_LOST, COUNTER_MMSG_LIMIT, COUNTER_PENDING_FULL, COUNTER_RECORDS, Config,
@@ -62,6 +62,9 @@ pub struct Options {
     /// [`Capture::add_pid`] when `pid_filter` is set).
     pub pids: Vec<u32>,
     pub pid_filter: bool,
+    /// Add the children of processes in the pid filter to it as they are
+    /// forked (and drop exited ones with [`Capture::prune_exited`]).
+    pub follow_forks: bool,
     /// Capture only processes with these names (the first 15 bytes count).
     pub comms: Vec<String>,
     /// Capture only these netlink protocols.
@@ -76,6 +79,7 @@ impl Default for Options {
             ring_size: 8 << 20,
             pids: Vec::new(),
             pid_filter: false,
+            follow_forks: false,
             comms: Vec::new(),
             protocols: Vec::new(),
         }
@@ -111,6 +115,8 @@ pub enum CaptureError {
     },
     #[error("the eBPF object has no program or map named {name}")]
     Missing { name: &'static str },
+    #[error("cannot follow forks (raw tracepoint sched_process_fork): {reason}")]
+    Fork { reason: String },
     #[error("no way to attach on this kernel:\n{}", refusals(.refused))]
     NothingAttachable { refused: Vec<Refusal> },
 }
@@ -227,6 +233,9 @@ impl Capture {
             .ok();
         let counters: PerCpuArray<_, u64> = take_map(&mut ebpf, "COUNTERS_MAP")?;
 
+        if opts.follow_forks {
+            attach_fork(&mut ebpf).map_err(|reason| CaptureError::Fork { reason })?;
+        }
         let (mode, refused) = attach(&mut ebpf, opts.attach, tracepoints_ok)?;
         for r in &refused {
             log::info!("{} not used: {}", r.mode, r.reason);
@@ -262,6 +271,28 @@ impl Capture {
                 name: "PID_FILTER",
                 source,
             })
+    }
+
+    /// The tgids now in the pid filter.
+    pub fn filtered_pids(&self) -> Vec<u32> {
+        self.pids.keys().filter_map(Result::ok).collect()
+    }
+
+    /// Removes the tgids of processes that have exited from the pid filter,
+    /// so that followed forks do not fill it. A process whose leader thread
+    /// exited first stays in /proc (as a zombie leader) until its last
+    /// thread ends, so it is kept while any of its threads runs.
+    pub fn prune_exited(&mut self) {
+        let gone: Vec<u32> = self
+            .filtered_pids()
+            .into_iter()
+            .filter(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+            .collect();
+        for pid in gone {
+            if let Err(e) = self.pids.remove(&pid) {
+                log::debug!("removing exited {pid} from the pid filter: {e}");
+            }
+        }
     }
 
     /// The ring buffer's descriptor, to wait on (epoll says readable when
@@ -461,6 +492,16 @@ fn attach_fentry(ebpf: &mut Ebpf) -> Result<(), String> {
         p.attach()
             .map_err(|e| format!("attaching {name}: {}", chain(&e)))?;
     }
+    Ok(())
+}
+
+fn attach_fork(ebpf: &mut Ebpf) -> Result<(), String> {
+    let name = "sched_process_fork";
+    let p: &mut RawTracePoint = program(ebpf, name)?;
+    p.load()
+        .map_err(|e| format!("loading {name}: {}", chain(&e)))?;
+    p.attach(name)
+        .map_err(|e| format!("attaching {name}: {}", chain(&e)))?;
     Ok(())
 }
 

@@ -51,6 +51,7 @@ pub fn from_btf(btf: &Btf) -> Result<KernelLayout, BtfError> {
         iter_ubuf: enum_u32(btf, "ITER_UBUF").unwrap_or(NO_OFFSET),
         tp_args: NO_OFFSET,
         tp_ret: NO_OFFSET,
+        task_tgid: off("task_struct", "tgid")?,
     })
 }
 

@@ -6,10 +6,13 @@
 
 pub mod btf;
 pub mod capture;
+pub mod cli;
 pub mod daemon;
 pub mod event;
 pub mod layout;
+pub mod live;
 pub mod print;
 pub mod privileges;
 pub mod protocol;
+pub mod run_cmd;
 pub mod tracefs;

@@ -521,6 +521,46 @@ fn family_filter_in_the_kernel() {
     assert!(all.iter().filter(|e| e.process.tgid == genl_pid).count() >= 2);
 }
 
+#[test]
+fn forks_of_traced_processes_are_followed() {
+    let ns = Netns::new();
+    let mut cap = capture_with(Options {
+        pid_filter: true,
+        follow_forks: true,
+        ..Options::default()
+    });
+    // The shell forks two generators (and a subshell for the second): none
+    // of them is in the filter until the fork program puts it there.
+    let t = testgen_path();
+    let (shell, out) = gated(
+        |p| cap.add_pid(p).expect("add pid"),
+        "sh",
+        &[
+            "-c",
+            "\"$0\" rw \"$1\" && ( \"$0\" rw \"$1\" ) && echo done",
+            &t,
+            &ns.path(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    let mut pids: Vec<u32> = all.iter().map(|e| e.process.tgid).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    assert_eq!(pids.len(), 2, "two generators: {pids:?}");
+    assert!(!pids.contains(&shell));
+    for pid in pids {
+        let n = all.iter().filter(|e| e.process.tgid == pid).count();
+        // rw: one write and one read, from the very first syscall on.
+        assert_eq!(n, 2, "{pid}: {all:?}");
+    }
+    // Every one of them has exited: all leave the filter.
+    assert_eq!(cap.filtered_pids().len(), 3, "the shell and two generators");
+    cap.prune_exited();
+    assert_eq!(cap.filtered_pids(), Vec::<u32>::new());
+}
+
 /// Sends one RTM_GETLINK from this very process and reads the answer.
 fn own_netlink_traffic() {
     // SAFETY: plain syscalls on a socket closed before returning.

@@ -230,3 +230,77 @@ fn everything_captured_is_shown_before_exit() {
         "{rest}"
     );
 }
+
+/// Runs `nlmon ARGS -- sh -c SCRIPT` inside `ns` as user nobody (as if
+/// run with sudo by uid 65534).
+fn traced_script(ns: &Netns, args: &[&str], script: &str) -> std::process::Output {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = Command::new(ip());
+    c.args(["netns", "exec", &ns.name, env!("CARGO_BIN_EXE_nlmon")]);
+    if let Ok(mode) = std::env::var("NLMON_TEST_ATTACH") {
+        c.args(["--attach", &mode]);
+    }
+    c.args(args)
+        .args(["--", "sh", "-c", script])
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .output()
+        .expect("nlmon")
+}
+
+#[test]
+fn command_and_its_children_are_traced_with_its_exit_status() {
+    let ns = Netns::new();
+    // Two ip children (one through a subshell), then exit 3.
+    let script = format!(
+        "id -u; {ip} link show lo >/dev/null; ( {ip} -4 addr show >/dev/null ); exit 3",
+        ip = ip()
+    );
+    let out = traced_script(&ns, &["--json"], &script);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("65534"), "the command runs as SUDO_UID");
+    let events: Vec<serde_json::Value> = lines
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let mut ips: Vec<u64> = events
+        .iter()
+        .filter(|e| e["process"]["comm"] == "ip")
+        .map(|e| e["process"]["tgid"].as_u64().expect("tgid"))
+        .collect();
+    ips.dedup();
+    assert_eq!(ips.len(), 2, "two ip processes traced: {ips:?}\n{err}");
+    for pid in &ips {
+        let mine: Vec<_> = events
+            .iter()
+            .filter(|e| e["process"]["tgid"] == *pid)
+            .collect();
+        assert!(mine.iter().all(|e| e["process"]["uid"] == 65534));
+        // From its first syscall: ip's first message is a request it sends.
+        assert_eq!(mine[0]["direction"], "to_kernel", "{:?}", mine[0]);
+        assert!(mine.iter().any(|e| e["direction"] == "from_kernel"));
+    }
+    assert!(
+        events.iter().all(|e| e["process"]["comm"] == "ip"),
+        "only the command's processes"
+    );
+}
+
+#[test]
+fn command_killed_by_a_signal_and_missing_command() {
+    let ns = Netns::new();
+    let out = traced_script(&ns, &[], "kill -TERM $$");
+    assert_eq!(out.status.code(), Some(128 + libc::SIGTERM));
+    let out = nlmon()
+        .args(["--", "/nonexistent/nlmon-no-such-command"])
+        .output()
+        .expect("nlmon");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains("cannot run /nonexistent/nlmon-no-such-command: No such file or directory"),
+        "{err}"
+    );
+}
