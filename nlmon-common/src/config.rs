@@ -14,9 +14,14 @@ pub struct Config {
     pub filter_comm: u32,
     /// Bit N set: capture netlink protocol N. Zero: every protocol.
     pub protocols: u32,
+    /// Bit `1 << DIR_*` set: capture that direction. Zero: both.
+    pub dirs: u32,
+    /// Non-zero: only sockets whose network namespace inode is in the
+    /// `NETNS_FILTER` map.
+    pub filter_netns: u32,
     pub _pad: u32,
 }
-crate::const_assert_size!(Config, 24);
+crate::const_assert_size!(Config, 32);
 
 /// A field the running kernel does not have.
 pub const NO_OFFSET: u32 = u32::MAX;

@@ -14,7 +14,7 @@ use nlmon_common::{
 
 use crate::{
     kmem::{Res, kread, uread},
-    maps::{COMM_FILTER, EVENTS, PID_FILTER, SCRATCH, config, count},
+    maps::{COMM_FILTER, EVENTS, NETNS_FILTER, PID_FILTER, SCRATCH, config, count},
     sock::SockInfo,
 };
 
@@ -91,9 +91,24 @@ pub fn protocol_wanted(protocol: u32) -> bool {
     mask == 0 || (protocol < 32 && mask & (1 << protocol) != 0)
 }
 
+#[inline(always)]
+fn dir_and_netns_wanted(dir: u8, netns: u32) -> bool {
+    let cfg = config();
+    if cfg.dirs != 0 && cfg.dirs & (1 << (dir & 7)) == 0 {
+        return false;
+    }
+    // SAFETY: the value is only tested for presence.
+    cfg.filter_netns == 0 || unsafe { NETNS_FILTER.get(netns) }.is_some()
+}
+
 /// Sends one record: header, then up to the snapshot length of the bytes.
 #[inline(always)]
 pub fn emit(m: &Msg, sock: &SockInfo, src: &Source) -> Res<()> {
+    // Direction and namespace are known only now; still before the copy,
+    // which is what costs.
+    if !dir_and_netns_wanted(m.dir, sock.netns) {
+        return Ok(());
+    }
     // SAFETY: plain helper calls.
     let cpu = unsafe { bpf_get_smp_processor_id() };
     let scratch = SCRATCH.get_ptr_mut(cpu).ok_or(-1i64)?;

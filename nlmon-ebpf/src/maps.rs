@@ -17,6 +17,8 @@ pub static CONFIG: Config = Config {
     filter_pid: 0,
     filter_comm: 0,
     protocols: 0,
+    dirs: 0,
+    filter_netns: 0,
     _pad: 0,
 };
 
@@ -97,6 +99,10 @@ pub static COUNTERS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(COUNTE
 /// ones every second, and a full map is reported, never silent.
 #[map]
 pub static PID_FILTER: HashMap<u32, u8> = HashMap::with_max_entries(8192, 0);
+
+/// Network namespace inodes to capture when `CONFIG.filter_netns` is set.
+#[map]
+pub static NETNS_FILTER: HashMap<u32, u8> = HashMap::with_max_entries(64, 0);
 
 /// comms to capture when `CONFIG.filter_comm` is set.
 #[map]

@@ -69,6 +69,10 @@ pub struct Options {
     pub comms: Vec<String>,
     /// Capture only these netlink protocols.
     pub protocols: Vec<u32>,
+    /// Capture only these directions (`DIR_SEND`, `DIR_RECV`).
+    pub dirs: Vec<u8>,
+    /// Capture only sockets in these network namespaces (inodes).
+    pub netns: Vec<u32>,
 }
 
 impl Default for Options {
@@ -82,6 +86,8 @@ impl Default for Options {
             follow_forks: false,
             comms: Vec::new(),
             protocols: Vec::new(),
+            dirs: Vec::new(),
+            netns: Vec::new(),
         }
     }
 }
@@ -201,6 +207,8 @@ impl Capture {
             filter_pid: u32::from(opts.pid_filter || !opts.pids.is_empty()),
             filter_comm: u32::from(!opts.comms.is_empty()),
             protocols,
+            dirs: opts.dirs.iter().fold(0, |m, &d| m | 1 << (d & 7)),
+            filter_netns: u32::from(!opts.netns.is_empty()),
             _pad: 0,
         };
         let cpus = aya::util::nr_cpus().unwrap_or(1) as u32;
@@ -226,6 +234,13 @@ impl Capture {
                     name: "COMM_FILTER",
                     source,
                 })?;
+        }
+        let mut netns: HashMap<_, u32, u8> = take_map(&mut ebpf, "NETNS_FILTER")?;
+        for &n in &opts.netns {
+            netns.insert(n, 1, 0).map_err(|source| CaptureError::Map {
+                name: "NETNS_FILTER",
+                source,
+            })?;
         }
         let ring: RingBuf<_> = take_map(&mut ebpf, "EVENTS")?;
         let logger = aya_log::EbpfLogger::init(&mut ebpf)

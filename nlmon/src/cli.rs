@@ -2,13 +2,14 @@
 //! subcommands. In the library so that the man page, completions and other
 //! subcommands are generated from the one definition.
 
-use std::ffi::OsString;
+use std::{ffi::OsString, path::PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    capture::AttachMode,
+    capture::{AttachMode, Options},
     daemon::args::{AttachArgs, DaemonArgs},
+    filter::{Dir, Filter, parse_netns},
     protocol,
 };
 
@@ -65,6 +66,23 @@ pub struct LiveArgs {
     /// audit, uevent, xfrm, ... or a number (repeatable).
     #[arg(long, value_name = "FAMILY", value_parser = parse_family)]
     pub family: Vec<u32>,
+    /// Only messages sent (send) or received (recv) by the processes.
+    #[arg(long, value_enum, value_name = "DIR")]
+    pub dir: Vec<Dir>,
+    /// Only sockets in this network namespace: a path (/run/netns/NAME,
+    /// /proc/PID/ns/net), a name under /run/netns, or an inode number
+    /// (repeatable).
+    #[arg(long, value_name = "NETNS", value_parser = parse_netns)]
+    pub netns: Vec<u32>,
+    /// Write the messages to a pcapng file (LINKTYPE_NETLINK, one packet
+    /// per message, process and direction in each packet's comment)
+    /// instead of printing them.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Read messages from a pcap or pcapng file (nlmon -w, or tcpdump on a
+    /// kernel nlmon device) instead of capturing.
+    #[arg(short = 'r', long = "read", value_name = "FILE", conflicts_with_all = ["cmd", "write"])]
+    pub read: Option<PathBuf>,
     /// Bytes kept per message (up to 65536).
     #[arg(long, default_value_t = nlmon_common::DEFAULT_SNAPLEN)]
     pub snaplen: u32,
@@ -88,6 +106,32 @@ pub struct LiveArgs {
     /// exits with its exit status.
     #[arg(last = true, value_name = "CMD")]
     pub cmd: Vec<OsString>,
+}
+
+impl LiveArgs {
+    /// The filters as given.
+    pub fn filter(&self) -> Filter {
+        Filter {
+            comms: self.comm.clone(),
+            pids: self.pid.clone(),
+            protocols: self.family.clone(),
+            dir: self.dir.clone(),
+            netns: self.netns.clone(),
+            ..Filter::default()
+        }
+    }
+
+    /// Capture options, with the filters the kernel evaluates.
+    pub fn capture_options(&self, filter: &Filter) -> Options {
+        let mut opts = Options {
+            attach: self.attach,
+            snaplen: self.snaplen,
+            ring_size: self.ring_size,
+            ..Options::default()
+        };
+        filter.kernel_options(&mut opts);
+        opts
+    }
 }
 
 fn parse_family(s: &str) -> Result<u32, String> {

@@ -80,6 +80,8 @@ pub enum Hook {
     Read,
     NetlinkSendmsg,
     NetlinkRecvmsg,
+    /// Not known: read from a capture file without nlmon's comments.
+    Unknown,
 }
 
 impl TryFrom<u8> for Hook {
@@ -316,7 +318,7 @@ impl Event {
     }
 }
 
-mod wall {
+pub(crate) mod wall {
     use std::time::SystemTime;
 
     use serde::Serializer;
@@ -336,6 +338,40 @@ mod hex_bytes {
 
     pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&crate::print::hex(b))
+    }
+}
+
+/// An event for unit tests of the views: `comm[tgid]` sending `data` to
+/// the kernel on a route socket with port id `portid` in netns 1.
+#[cfg(test)]
+pub(crate) fn sample(comm: &str, tgid: u32, portid: u32, data: Vec<u8>) -> Event {
+    Event {
+        kind: Kind::Message,
+        mono_ns: 0,
+        time: SystemTime::UNIX_EPOCH,
+        process: Process {
+            tgid,
+            tid: tgid,
+            uid: 0,
+            comm: comm.into(),
+        },
+        socket: Socket {
+            protocol: 0,
+            portid,
+            groups: 0,
+            netns: 1,
+            fd: None,
+        },
+        direction: Direction::ToKernel,
+        peer: None,
+        hook: Hook::Sendto,
+        call_flags: 0,
+        ret_flags: 0,
+        len: data.len() as u32,
+        truncation: Truncation::default(),
+        errno: None,
+        msg_index: 0,
+        data,
     }
 }
 

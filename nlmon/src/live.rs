@@ -2,7 +2,7 @@
 //! end on a signal, `--count`, `--duration` or the end of the traced command.
 
 use std::{
-    io::{self, Write},
+    io,
     os::fd::{AsRawFd, RawFd},
     time::Duration,
 };
@@ -17,7 +17,6 @@ use crate::{
     capture::{Capture, Counters, Options},
     cli::LiveArgs,
     event::Event,
-    print::{TextOptions, write_event},
     run_cmd::{self, Gated},
 };
 
@@ -39,45 +38,47 @@ pub enum End {
     Command(u8),
 }
 
-/// Captures until the end, printing to `out`. `gated` is a command held
-/// at its gate: it is traced from its first system call, and released once
-/// the programs are attached.
+/// What the loop hands events to: the outputs, behind the decoder and
+/// filters.
+pub trait Consumer {
+    /// Shows a batch of events in capture order.
+    fn batch(&mut self, events: &[Event]) -> io::Result<()>;
+    /// True once enough was shown (`--count`).
+    fn done(&self) -> bool;
+    /// Flushes the outputs and prints the summary; `capture` holds the
+    /// kernel side's counters and the unparsable records (None for a file).
+    fn finish(&mut self, capture: Option<(&Counters, u64)>) -> io::Result<()>;
+}
+
+/// Captures until the end, handing what it captures to `out`. `gated` is a
+/// command held at its gate: it is traced from its first system call, and
+/// released once the programs are attached.
 pub async fn run(
     args: &LiveArgs,
+    mut opts: Options,
     gated: Option<Gated>,
-    out: &mut impl Write,
+    out: &mut dyn Consumer,
 ) -> anyhow::Result<End> {
-    let opts = Options {
-        attach: args.attach,
-        snaplen: args.snaplen,
-        ring_size: args.ring_size,
-        pids: args
-            .pid
-            .iter()
-            .copied()
-            .chain(gated.as_ref().map(Gated::pid))
-            .collect(),
-        pid_filter: gated.is_some(),
-        follow_forks: gated.is_some(),
-        comms: args.comm.clone(),
-        protocols: args.family.clone(),
-    };
+    if let Some(g) = &gated {
+        opts.pids.push(g.pid());
+        opts.pid_filter = true;
+        opts.follow_forks = true;
+    }
+    // Before attaching: "attached" is what a caller waits for to signal.
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut sigchld = signal(SignalKind::child()).context("cannot handle SIGCHLD")?;
     // Dropping `gated` on failure closes its gate: it exits unrun.
     let mut capture = Capture::start(&opts).context("cannot start capturing")?;
     // SAFETY: the descriptor belongs to `capture`, which outlives `ring`
     // (dropped explicitly below, after `ring` goes out of use).
     let ring = unsafe { AsyncFd::register_with_interest(RingFd(capture.fd()), Interest::READABLE) }
         .map_err(|e| anyhow::anyhow!("cannot poll the ring buffer: {}", e.into_parts().1))?;
-    let mut sigterm = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut sigchld = signal(SignalKind::child()).context("cannot handle SIGCHLD")?;
     let child = match gated {
         Some(g) => Some(g.release()?.pid),
         None => None,
     };
-    let text = TextOptions { hex: args.hex };
     let mut events: Vec<Event> = Vec::new();
-    let mut seen: u64 = 0;
     let mut last = Counters::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let deadline = args
@@ -90,7 +91,9 @@ pub async fn run(
                 let mut guard = guard.context("waiting on the ring buffer")?;
                 capture.drain(&mut events);
                 guard.clear_ready();
-                if show(out, &mut events, &mut seen, args, text)? {
+                out.batch(&events)?;
+                events.clear();
+                if out.done() {
                     end = Some(End::Stopped);
                 }
             }
@@ -127,48 +130,19 @@ pub async fn run(
         }
     }
     // What the ring still holds was captured before the end: show it too.
-    if args.count.is_none_or(|n| seen < n) {
+    if !out.done() {
         capture.drain(&mut events);
-        show(out, &mut events, &mut seen, args, text)?;
+        out.batch(&events)?;
     }
     let c = capture.counters();
     report_loss(&last, &c);
-    eprintln!(
-        "nlmon: {seen} records shown, {} captured, {} lost (ring buffer full), {} beyond the \
-         mmsg limit, {} unparsable",
-        c.records, c.lost, c.mmsg_limit, capture.bad_records
-    );
+    out.finish(Some((&c, capture.bad_records)))?;
     // Dropping the capture detaches and unloads every program.
     drop(ring);
     drop(capture);
     // A --count or --duration end leaves a command running: it goes on
     // untraced, as with strace's detach.
     Ok(end.unwrap_or(End::Stopped))
-}
-
-/// Prints the events (emptying `events`); true once `--count` is reached.
-fn show(
-    out: &mut impl Write,
-    events: &mut Vec<Event>,
-    seen: &mut u64,
-    args: &LiveArgs,
-    text: TextOptions,
-) -> io::Result<bool> {
-    for ev in events.drain(..) {
-        if args.json {
-            serde_json::to_writer(&mut *out, &ev)?;
-            writeln!(out)?;
-        } else {
-            write_event(out, &ev, text)?;
-        }
-        *seen += 1;
-        if args.count.is_some_and(|n| *seen >= n) {
-            out.flush()?;
-            return Ok(true);
-        }
-    }
-    out.flush()?;
-    Ok(false)
 }
 
 /// Says so on stderr when records were lost since the last report.

@@ -2,11 +2,15 @@
 
 use std::{io, process::ExitCode};
 
+use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 use nlmon::{
-    cli::{Cli, Command},
+    cli::{Cli, Command, LiveArgs},
     daemon::{self, args::AttachArgs},
-    live::{self, End},
+    live::{self, Consumer, End},
+    output::{Format, Output},
+    pcapng,
+    print::TextOptions,
     run_cmd::{Credentials, Gated, RunError},
 };
 
@@ -57,8 +61,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    match rt.block_on(live::run(&cli.live, gated, &mut out)) {
+    match rt.block_on(run(&cli.live, gated)) {
         Ok(End::Stopped) => ExitCode::SUCCESS,
         Ok(End::Command(code)) => ExitCode::from(code),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
@@ -70,6 +73,28 @@ fn main() -> ExitCode {
             None => fail(&e),
         },
     }
+}
+
+async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
+    let filter = args.filter();
+    let format = match &args.write {
+        Some(path) => Format::pcapng(path)?,
+        None if args.json => Format::Json,
+        None => Format::Text(TextOptions { hex: args.hex }),
+    };
+    let stdout = io::BufWriter::new(io::stdout().lock());
+    let opts = args.capture_options(&filter);
+    let mut out = Output::new(filter, format, stdout, args.count);
+    if let Some(path) = &args.read {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let events =
+            pcapng::read(&bytes).with_context(|| format!("cannot read {}", path.display()))?;
+        out.batch(&events)?;
+        out.finish(None)?;
+        return Ok(End::Stopped);
+    }
+    live::run(args, opts, gated, &mut out).await
 }
 
 fn attach(a: &AttachArgs) -> ExitCode {

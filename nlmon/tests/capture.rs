@@ -522,6 +522,37 @@ fn family_filter_in_the_kernel() {
 }
 
 #[test]
+fn direction_and_netns_filters_in_the_kernel() {
+    let (ns, other) = (Netns::new(), Netns::new());
+    let mut cap = capture_with(Options {
+        pid_filter: true,
+        dirs: vec![nlmon_common::DIR_SEND],
+        netns: vec![ns.inode()],
+        ..Options::default()
+    });
+    let (here, out) = gated(
+        |p| cap.add_pid(p).expect("add pid"),
+        &testgen_path(),
+        &["rw", &ns.path()],
+    );
+    assert!(out.status.success());
+    let (there, out) = gated(
+        |p| cap.add_pid(p).expect("add pid"),
+        &testgen_path(),
+        &["rw", &other.path()],
+    );
+    assert!(out.status.success());
+    let mut all = Vec::new();
+    cap.drain(&mut all);
+    assert!(!all.iter().any(|e| e.process.tgid == there), "{all:?}");
+    let mine: Vec<_> = all.iter().filter(|e| e.process.tgid == here).collect();
+    // rw writes one request and reads one reply: only the write passes.
+    assert_eq!(mine.len(), 1, "{all:?}");
+    assert_eq!(mine[0].direction, Direction::ToKernel);
+    assert_eq!(mine[0].socket.netns, ns.inode());
+}
+
+#[test]
 fn forks_of_traced_processes_are_followed() {
     let ns = Netns::new();
     let mut cap = capture_with(Options {

@@ -304,3 +304,95 @@ fn command_killed_by_a_signal_and_missing_command() {
         "{err}"
     );
 }
+
+/// `tshark -T fields` of a capture file: one row of fields per packet.
+fn tshark_fields(file: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut c = Command::new("tshark");
+    c.args(["-r", file, "-T", "fields", "-E", "separator=\t"]);
+    for f in fields {
+        c.args(["-e", f]);
+    }
+    let out = c.output().expect("tshark (cargo xtask setup installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn pcapng_is_read_by_tshark_and_by_nlmon() {
+    let ns = Netns::new();
+    let file = std::env::temp_dir().join(format!("nlmon-test-{}.pcapng", std::process::id()));
+    let file_s = file.to_str().expect("path").to_owned();
+    let out = traced_script(
+        &ns,
+        &["-w", &file_s],
+        &format!("{} link show lo >/dev/null", ip()),
+    );
+    assert!(out.status.success(), "{out:?}");
+    // Our reading of our file.
+    let ours = nlmon()
+        .args(["-r", &file_s, "--json"])
+        .output()
+        .expect("nlmon -r");
+    assert!(ours.status.success(), "{ours:?}");
+    let ours: Vec<serde_json::Value> = String::from_utf8_lossy(&ours.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let rows = tshark_fields(
+        &file_s,
+        &[
+            "netlink.hdr_type",
+            "netlink-route.nltype",
+            "netlink.hdr_seq",
+            "netlink-route.ifla_ifname",
+            "frame.comment",
+        ],
+    );
+    let _ = std::fs::remove_file(&file);
+    // One packet per message: ip's probe, its error, the request, the
+    // reply, and the end of the dump at least.
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert_eq!(rows.len(), ours.len(), "{rows:?}");
+    let mut names = 0;
+    for (row, ev) in rows.iter().zip(&ours) {
+        let data = hex_bytes(ev["data"].as_str().expect("data"));
+        let ty = u16::from_ne_bytes([data[4], data[5]]);
+        let seq = u32::from_ne_bytes([data[8], data[9], data[10], data[11]]);
+        // tshark puts control types in hdr_type (hex) and rtnetlink ones in
+        // nltype; for an error the echoed request's type follows.
+        let theirs = match row[0].split(',').next().filter(|s| !s.is_empty()) {
+            Some(h) => u16::from_str_radix(h.trim_start_matches("0x"), 16).expect("hex type"),
+            None => row[1].parse().expect("nltype"),
+        };
+        assert_eq!(theirs, ty, "{row:?}");
+        assert_eq!(row[2].split(',').next(), Some(seq.to_string().as_str()));
+        if ty == 16 && ev["direction"] == "from_kernel" {
+            // IFLA_IFNAME as tshark read it is in our bytes.
+            assert_eq!(row[3], "lo");
+            assert!(data.windows(3).any(|w| w == b"lo\0"));
+            names += 1;
+        }
+        let comment = &row[4];
+        assert!(comment.starts_with("nlmon pid="), "{comment}");
+        assert!(comment.ends_with(" comm=ip"), "{comment}");
+        assert!(
+            comment.contains(&format!("netns={}", ns.inode())),
+            "{comment}"
+        );
+        assert_eq!(ev["process"]["comm"], "ip");
+    }
+    assert!(names >= 1, "an RTM_NEWLINK for lo");
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect()
+}

@@ -42,6 +42,8 @@ fn packages() -> Vec<String> {
             "e2fsprogs",
             // `cargo xtask codegen` unpacks the kernel source's tar.xz.
             "xz-utils",
+            // Reads the pcapng files nlmon writes, to check them.
+            "tshark",
         ]
         .map(str::to_owned),
     );
