@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::{
     capture::{AttachMode, Options},
     daemon::args::{AttachArgs, DaemonArgs},
-    filter::{Dir, Filter, parse_netns},
+    filter::{Dir, Filter, TypeSel, parse_netns},
     protocol,
 };
 
@@ -66,6 +66,17 @@ pub struct LiveArgs {
     /// audit, uevent, xfrm, ... or a number (repeatable).
     #[arg(long, value_name = "FAMILY", value_parser = parse_family)]
     pub family: Vec<u32>,
+    /// Only generic netlink messages of this family: nl80211, ethtool,
+    /// devlink, ... (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub genl: Vec<String>,
+    /// Only messages of this type: a name (RTM_NEWLINK,
+    /// ETHTOOL_MSG_LINKINFO_GET, NLMSG_ERROR) or a number (repeatable).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<TypeSel>,
+    /// Only failed requests: each error reply, after the request it answers.
+    #[arg(long)]
+    pub errors: bool,
     /// Only messages sent (send) or received (recv) by the processes.
     #[arg(long, value_enum, value_name = "DIR")]
     pub dir: Vec<Dir>,
@@ -89,9 +100,21 @@ pub struct LiveArgs {
     /// Ring buffer size in bytes (a power of two).
     #[arg(long, default_value_t = 8 << 20)]
     pub ring_size: u32,
-    /// Add a hex dump of every message.
+    /// Add a hex dump of every message, with the byte ranges of its parts.
     #[arg(short = 'x', long)]
     pub hex: bool,
+    /// Add the full attribute tree of every message.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Colour the text: auto (on a terminal), always, never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    /// Show key material (keys, passwords) instead of <redacted>.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// List the message type names --type accepts, and exit.
+    #[arg(long)]
+    pub list_types: bool,
     /// Print JSON Lines: one object per message.
     #[arg(long)]
     pub json: bool,
@@ -108,6 +131,26 @@ pub struct LiveArgs {
     pub cmd: Vec<OsString>,
 }
 
+/// `--color`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour output going to stdout.
+    pub fn on_stdout(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
 impl LiveArgs {
     /// The filters as given.
     pub fn filter(&self) -> Filter {
@@ -117,7 +160,9 @@ impl LiveArgs {
             protocols: self.family.clone(),
             dir: self.dir.clone(),
             netns: self.netns.clone(),
-            ..Filter::default()
+            genl: self.genl.clone(),
+            types: self.types.clone(),
+            errors: self.errors,
         }
     }
 

@@ -150,6 +150,40 @@ pub fn type_name_matches(want: &str, have: &str) -> bool {
             .is_some_and(|(_, bare)| bare.eq_ignore_ascii_case(want))
 }
 
+/// Every message type name the decoder knows, sorted: those of its tables
+/// (generic netlink ones as `family:NAME`), rtnetlink's, and the control
+/// messages.
+pub fn known_type_names() -> Vec<String> {
+    use nlmon_common::decode::{DecodeOptions, Decoder, families};
+    let mut names: Vec<String> = families()
+        .flat_map(|f| {
+            f.messages.iter().map(move |m| {
+                if f.protocol == 16 {
+                    format!("{}:{}", f.name, m.name)
+                } else {
+                    m.name.to_owned()
+                }
+            })
+        })
+        .collect();
+    // rtnetlink names the tables may not cover, and the control messages:
+    // asked of the decoder with bare headers.
+    let d = Decoder::new(DecodeOptions::default());
+    for ty in 1..=255u16 {
+        let mut h = [0u8; 16];
+        h[..4].copy_from_slice(&16u32.to_ne_bytes());
+        h[4..6].copy_from_slice(&ty.to_ne_bytes());
+        for m in d.decode(0, &h) {
+            if let Some(n) = m.type_name {
+                names.push(n.to_owned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Checks `--type` names against the names the decoder knows; the error
 /// lists them.
 pub fn check_type_names(types: &[TypeSel], known: &[String]) -> Result<(), String> {

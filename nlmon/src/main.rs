@@ -1,18 +1,24 @@
 //! `nlmon`: the command line. Wires options to a capture and a printer.
 
-use std::{io, process::ExitCode};
+use std::{
+    io::{self, Write as _},
+    process::ExitCode,
+};
 
 use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 use nlmon::{
     cli::{Cli, Command, LiveArgs},
     daemon::{self, args::AttachArgs},
+    filter,
     live::{self, Consumer, End},
-    output::{Format, Output},
+    output::{self, Output, PcapngSink},
     pcapng,
-    print::TextOptions,
+    pipeline::{Pipeline, Sink},
     run_cmd::{Credentials, Gated, RunError},
+    text::{TextOptions, TextSink},
 };
+use nlmon_common::decode::DecodeOptions;
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
@@ -34,6 +40,12 @@ fn main() -> ExitCode {
         }
         Some(Command::Attach(a)) => return attach(&a),
         Some(Command::Daemon(_)) | None => {}
+    }
+    if !cli.live.types.is_empty()
+        && let Err(e) = filter::check_type_names(&cli.live.types, &filter::known_type_names())
+    {
+        eprintln!("nlmon: {e}");
+        return ExitCode::from(2);
     }
     // The command is forked before the runtime starts its threads.
     let gated = if cli.live.cmd.is_empty() {
@@ -76,15 +88,35 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
+    if args.list_types {
+        let mut out = io::stdout().lock();
+        for name in filter::known_type_names() {
+            writeln!(out, "{name}")?;
+        }
+        return Ok(End::Stopped);
+    }
     let filter = args.filter();
-    let format = match &args.write {
-        Some(path) => Format::pcapng(path)?,
-        None if args.json => Format::Json,
-        None => Format::Text(TextOptions { hex: args.hex }),
+    let stdout = io::BufWriter::new(io::stdout());
+    let sinks: Vec<Box<dyn Sink>> = match &args.write {
+        Some(path) => vec![Box::new(PcapngSink::create(path)?)],
+        None if args.json => vec![output::json(stdout)],
+        None => {
+            let opts = TextOptions {
+                hex: args.hex,
+                verbose: args.verbose,
+                color: args.color.on_stdout(),
+            };
+            vec![Box::new(TextSink::new(stdout, opts))]
+        }
     };
-    let stdout = io::BufWriter::new(io::stdout().lock());
     let opts = args.capture_options(&filter);
-    let mut out = Output::new(filter, format, stdout, args.count);
+    let decode = DecodeOptions {
+        show_secrets: args.show_secrets,
+    };
+    let mut out = Output {
+        pipeline: Pipeline::new(filter, decode, args.count),
+        sinks,
+    };
     if let Some(path) = &args.read {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

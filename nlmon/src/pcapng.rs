@@ -84,18 +84,25 @@ impl<W: Write> PcapngWriter<W> {
         self.packets
     }
 
+    /// Writes the messages of `ev` that were shown (ranges of its buffer).
+    pub fn write_shown(&mut self, ev: &Event, msgs: &[crate::pipeline::Shown]) -> io::Result<()> {
+        let Some((comment, ts)) = stamp(ev) else {
+            return Ok(());
+        };
+        for s in msgs {
+            let bytes = s.bytes(ev);
+            let orig = (s.message.header.len as usize).max(bytes.len());
+            self.packet(ev, ts, bytes, orig, &comment)?;
+        }
+        Ok(())
+    }
+
     /// Writes one packet per netlink message of the event (overruns carry
     /// no message and write nothing).
     pub fn write_event(&mut self, ev: &Event) -> io::Result<()> {
-        if ev.kind != Kind::Message {
+        let Some((comment, ts)) = stamp(ev) else {
             return Ok(());
-        }
-        let comment = comment(ev);
-        let ts = ev
-            .time
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos() as u64;
+        };
         for f in frames(&ev.data) {
             let (bytes, orig) = match f {
                 Frame::Msg { start, end, .. } => (&ev.data[start..end], end - start),
@@ -153,6 +160,17 @@ impl<W: Write> PcapngWriter<W> {
     pub fn flush(&mut self) -> io::Result<()> {
         self.w.flush()
     }
+}
+
+/// The comment and nanosecond timestamp of an event's packets; None for
+/// an overrun, which writes none.
+fn stamp(ev: &Event) -> Option<(String, u64)> {
+    let ts = ev
+        .time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64;
+    (ev.kind == Kind::Message).then(|| (comment(ev), ts))
 }
 
 fn block(w: &mut impl Write, ty: u32, body: &[u8]) -> io::Result<()> {

@@ -31,7 +31,7 @@ pub struct TextOptions {
 }
 
 /// `HH:MM:SS.micro` in UTC (no time zone database needed).
-fn clock(t: SystemTime) -> String {
+pub fn clock(t: SystemTime) -> String {
     let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let s = d.as_secs() % 86400;
     format!(
@@ -98,32 +98,11 @@ pub fn write_event_with(
             ev.socket.portid
         );
     }
-    let mut tail = String::new();
-    if let Some(peer) = ev.peer.filter(|p| p.portid != 0 || p.groups != 0) {
-        tail.push_str(&format!(" peer={}", peer.portid));
-        if peer.groups != 0 {
-            tail.push_str(&format!(" groups={:#x}", peer.groups));
-        }
-    }
+    let mut tail = peer_text(ev);
     if let Some(e) = ev.errno {
         tail.push_str(&format!(" FAILED errno={e} ({})", errno_text(e)));
     }
-    let t = &ev.truncation;
-    if t.any() {
-        tail.push_str(&format!(" TRUNCATED captured={}/{}", ev.data.len(), ev.len));
-        for (set, why) in [
-            (t.snaplen, "snaplen"),
-            (t.iov_limit, "iovecs"),
-            (t.copy_failed, "unreadable"),
-            (t.receiver, "receiver-buffer"),
-            (t.no_user_memory, "kernel-memory"),
-        ] {
-            if set {
-                tail.push(' ');
-                tail.push_str(why);
-            }
-        }
-    }
+    tail.push_str(&truncation_text(ev));
     decoder.learn(ev.socket.protocol, &ev.data);
     let msgs = decoder.decode(ev.socket.protocol, &ev.data);
     if msgs.is_empty() {
@@ -143,6 +122,40 @@ pub fn write_event_with(
         }
     }
     Ok(())
+}
+
+/// ` peer=P groups=G` when the other end is not the kernel.
+pub fn peer_text(ev: &Event) -> String {
+    let mut s = String::new();
+    if let Some(peer) = ev.peer.filter(|p| p.portid != 0 || p.groups != 0) {
+        s.push_str(&format!(" peer={}", peer.portid));
+        if peer.groups != 0 {
+            s.push_str(&format!(" groups={:#x}", peer.groups));
+        }
+    }
+    s
+}
+
+/// ` TRUNCATED captured=N/M` and why, or nothing.
+pub fn truncation_text(ev: &Event) -> String {
+    let t = &ev.truncation;
+    if !t.any() {
+        return String::new();
+    }
+    let mut text = format!(" TRUNCATED captured={}/{}", ev.data.len(), ev.len);
+    for (set, why) in [
+        (t.snaplen, "snaplen"),
+        (t.iov_limit, "iovecs"),
+        (t.copy_failed, "unreadable"),
+        (t.receiver, "receiver-buffer"),
+        (t.no_user_memory, "kernel-memory"),
+    ] {
+        if set {
+            text.push(' ');
+            text.push_str(why);
+        }
+    }
+    text
 }
 
 /// The C library's text for an errno, without std's " (os error N)".

@@ -10,7 +10,7 @@ use std::{
 };
 
 mod common;
-use common::{Netns, ip};
+use common::{Netns, ip, run};
 
 /// One nlmon at a time: the detach test counts loaded programs.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -234,6 +234,16 @@ fn everything_captured_is_shown_before_exit() {
 /// Runs `nlmon ARGS -- sh -c SCRIPT` inside `ns` as user nobody (as if
 /// run with sudo by uid 65534).
 fn traced_script(ns: &Netns, args: &[&str], script: &str) -> std::process::Output {
+    traced_script_as(ns, args, script, Some(65534))
+}
+
+/// The same as root (no SUDO_UID), for scripts that change the namespace.
+fn traced_script_as(
+    ns: &Netns,
+    args: &[&str],
+    script: &str,
+    sudo_uid: Option<u32>,
+) -> std::process::Output {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut c = Command::new(ip());
     c.args(["netns", "exec", &ns.name, env!("CARGO_BIN_EXE_nlmon")]);
@@ -242,10 +252,13 @@ fn traced_script(ns: &Netns, args: &[&str], script: &str) -> std::process::Outpu
     }
     c.args(args)
         .args(["--", "sh", "-c", script])
-        .env("SUDO_UID", "65534")
-        .env("SUDO_GID", "65534")
-        .output()
-        .expect("nlmon")
+        .env_remove("SUDO_UID")
+        .env_remove("SUDO_GID");
+    if let Some(uid) = sudo_uid {
+        c.env("SUDO_UID", uid.to_string())
+            .env("SUDO_GID", uid.to_string());
+    }
+    c.output().expect("nlmon")
 }
 
 #[test]
@@ -395,4 +408,224 @@ fn hex_bytes(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
         .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
         .collect()
+}
+
+/// Whether `actual` contains `expected`: objects by key, arrays by each
+/// expected element matching some actual element, values equal.
+fn subset(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
+        (Value::Array(e), Value::Array(a)) => e.iter().all(|v| a.iter().any(|av| subset(v, av))),
+        (e, a) => e == a,
+    }
+}
+
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn json_matches_its_schema_and_the_traffic() {
+    let ns = Netns::new();
+    let script = format!(
+        "{ip} link add nlmon-d0 type veth peer name nlmon-d1 && \
+         {ip} addr add 10.9.0.1/24 dev nlmon-d0",
+        ip = ip()
+    );
+    let out = traced_script_as(&ns, &["--json"], &script, None);
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/json-schema.json"))
+            .expect("docs/json-schema.json is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    for l in &lines {
+        let errors: Vec<String> = validator.iter_errors(l).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}\n{l}");
+    }
+    let expected = [
+        serde_json::json!({
+            "process": {"comm": "ip"},
+            "direction": "to_kernel",
+            "message": {
+                "type_name": "RTM_NEWADDR",
+                "flag_names": ["request", "ack", "excl", "create"],
+                "body": [{"name": "IFA_LOCAL", "value": "10.9.0.1"}, {"name": "ifa_prefixlen", "value": 24}]
+            }
+        }),
+        serde_json::json!({
+            "direction": "from_kernel",
+            "message": {"type_name": "NLMSG_ERROR", "error": {"errno": 0}},
+            "link": {"kind": "reply", "request": {"comm": "ip", "type_name": "RTM_NEWADDR"}}
+        }),
+        serde_json::json!({
+            "message": {
+                "type_name": "RTM_NEWLINK",
+                "body": [{"name": "IFLA_IFNAME", "value": "nlmon-d0"},
+                         {"name": "IFLA_LINKINFO", "children": [{"name": "KIND", "value": "veth"}]}]
+            }
+        }),
+    ];
+    for e in &expected {
+        assert!(
+            lines.iter().any(|l| subset(e, l)),
+            "no line contains {e}\nin:\n{}",
+            lines
+                .iter()
+                .map(|l| l["message"].to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
+
+#[test]
+fn errors_shows_failed_requests_with_extack() {
+    let ns = Netns::new();
+    // No route to the gateway in the fresh namespace: the kernel refuses
+    // with ENETUNREACH and says why in an extended ack.
+    let script = format!(
+        "{ip} route add 10.0.0.0/24 via 192.0.2.1; {ip} link show lo >/dev/null",
+        ip = ip()
+    );
+    let out = traced_script_as(&ns, &["--errors", "--color", "never"], &script, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the script's last command succeeds"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("error=ENETUNREACH"))
+        .unwrap_or_else(|| panic!("no ENETUNREACH in:\n{text}"));
+    let err = lines[at];
+    assert!(err.contains("msg=\"Nexthop has invalid gateway\""), "{err}");
+    assert!(err.contains("FAILED (Network is unreachable"), "{err}");
+    assert!(err.contains("(answers RTM_NEWROUTE seq="), "{err}");
+    assert!(at > 0 && lines[at - 1].contains("→ route RTM_NEWROUTE request,ack,excl,create"));
+    // Only failures and their requests: no dump of lo, no acks.
+    assert!(!text.contains("RTM_GETLINK request,"), "{text}");
+    assert!(!text.contains(" ack "), "{text}");
+    for pair in lines.chunks(2) {
+        assert!(pair[0].contains(" → "), "request first: {pair:?}");
+        assert!(
+            pair[1].contains(" ← ") && pair[1].contains("FAILED"),
+            "{pair:?}"
+        );
+    }
+}
+
+#[test]
+fn notification_names_the_process_that_caused_it() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    run(Command::new(ip()).args([
+        "-n", &ns.name, "link", "add", "nlmon-n0", "type", "veth", "peer", "name", "nlmon-n1",
+    ]));
+    let (mut nlmon, _err) = start(&["--comm", "ip", "--json", "--netns", &ns.path()]);
+    let mut stdout = nlmon.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).expect("stdout");
+        text
+    });
+    // A listener subscribed to RTNLGRP_IPV4_IFADDR in the namespace. (Link
+    // notifications are not stamped with the requester's port id; address
+    // notifications are: rtmsg_ifa() passes the request's portid and seq.)
+    let mut monitor = Command::new(ip())
+        .args(["-n", &ns.name, "monitor", "address"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("ip monitor");
+    std::thread::sleep(Duration::from_millis(500));
+    let add = Command::new(ip())
+        .args([
+            "-n",
+            &ns.name,
+            "addr",
+            "add",
+            "10.8.0.1/24",
+            "dev",
+            "nlmon-n0",
+        ])
+        .spawn()
+        .expect("ip addr add");
+    let adder = add.id();
+    let out = add.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    signal(&nlmon, libc::SIGINT);
+    assert!(nlmon.wait().expect("wait").success());
+    let lines = json_lines(reader.join().expect("reader").as_bytes());
+    let caused: Vec<_> = lines
+        .iter()
+        .filter(|l| l["process"]["tgid"] == monitor.id() && l["link"]["kind"] == "caused")
+        .collect();
+    assert!(!caused.is_empty(), "{lines:?}");
+    assert!(
+        caused.iter().all(|l| l["link"]["request"]["tgid"] == adder),
+        "{caused:?}"
+    );
+    assert!(
+        caused
+            .iter()
+            .any(|l| l["message"]["type_name"] == "RTM_NEWADDR"
+                && l["link"]["request"]["type_name"] == "RTM_NEWADDR"),
+        "{caused:?}"
+    );
+}
+
+#[test]
+fn text_lines_name_the_cause_and_resolve_interfaces() {
+    let ns = Netns::new();
+    // A subshell listens while ip adds an address: the monitor's line says
+    // which ip caused it, with the interface index resolved to its name.
+    let script = format!(
+        "{ip} monitor address >/dev/null & m=$!; sleep 0.3; \
+         {ip} link add nlmon-t0 type veth peer name nlmon-t1; \
+         {ip} addr add 10.7.0.1/24 dev nlmon-t0; sleep 0.3; kill $m",
+        ip = ip()
+    );
+    let out = traced_script_as(&ns, &["--color", "never"], &script, None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("← route RTM_NEWADDR") && l.contains("caused by ip["))
+        .unwrap_or_else(|| panic!("no caused-by line in:\n{text}"));
+    assert!(line.contains("(nlmon-t0)"), "{line}");
+    assert!(line.contains("IFA_LOCAL=10.7.0.1"), "{line}");
+}
+
+#[test]
+fn unknown_type_names_are_refused_with_a_hint() {
+    let out = nlmon()
+        .args(["--type", "RTM_NEWLNK"])
+        .output()
+        .expect("nlmon");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown message type \"RTM_NEWLNK\""), "{err}");
+    assert!(
+        err.contains("RTM_NEWLINK") && err.contains("--list-types"),
+        "{err}"
+    );
+    let list = nlmon().arg("--list-types").output().expect("nlmon");
+    let list = String::from_utf8_lossy(&list.stdout);
+    for name in [
+        "RTM_NEWLINK",
+        "NLMSG_ERROR",
+        "ethtool:ETHTOOL_MSG_LINKINFO_GET",
+    ] {
+        assert!(list.lines().any(|l| l == name), "{name} missing");
+    }
 }

@@ -89,8 +89,20 @@ impl Recorder {
             bail!("nlmon lost records, capture again: {summary}");
         }
         let text = std::fs::read_to_string(self.stdout.path())?;
-        text.lines().map(parse).collect()
+        // One line per message; the first of a buffer carries the buffer.
+        text.lines()
+            .filter(|l| !is_later_message(l))
+            .map(parse)
+            .collect()
     }
+}
+
+/// A line for the second or later message of a buffer.
+fn is_later_message(line: &str) -> bool {
+    serde_json::from_str::<Value>(line)
+        .ok()
+        .and_then(|v| v.get("index")?.as_u64())
+        .is_some_and(|i| i > 0)
 }
 
 fn parse(line: &str) -> Result<Record> {
@@ -112,7 +124,8 @@ fn parse(line: &str) -> Result<Record> {
             .map(str::to_owned)
             .with_context(|| format!("{} is not a string: {v}", path.join(".")))
     };
-    let hex = string(&["data"])?;
+    // `data` is the whole buffer; a line without a message has only `raw`.
+    let hex = string(&["data"]).or_else(|_| string(&["raw"]))?;
     let truncation = field(&["truncation"])?;
     let truncated = truncation
         .as_object()

@@ -1,0 +1,235 @@
+//! From captured events to what is shown: decode each buffer, link replies
+//! and notifications to requests, filter, count for the summary, and hand
+//! the survivors to the outputs ([`Sink`]s: text, JSON Lines, pcapng).
+
+use std::{
+    collections::{HashMap, VecDeque},
+    io,
+};
+
+use nlmon_common::decode::{DecodeOptions, Decoder, Message};
+
+use crate::{
+    event::{Event, Kind},
+    filter::{Filter, MsgFacts},
+    link::{Hdr, Link, Linker},
+    summary::Summary,
+};
+
+const NETLINK_GENERIC: u32 = 16;
+const NLMSG_ERROR: u16 = 2;
+
+/// One message of an event, decoded and linked.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    /// Position in the event's buffer, and how many messages it holds.
+    pub index: usize,
+    pub count: usize,
+    pub message: Message,
+    pub link: Option<Link>,
+}
+
+impl Shown {
+    /// The errno of an error reply (not an ack).
+    pub fn failed(&self) -> Option<i32> {
+        self.message
+            .error
+            .as_ref()
+            .map(|e| e.errno)
+            .filter(|&e| e != 0 && self.message.header.ty == NLMSG_ERROR)
+    }
+
+    /// The bytes of this message in the event's buffer.
+    pub fn bytes<'a>(&self, ev: &'a Event) -> &'a [u8] {
+        let (a, b) = self.message.range;
+        ev.data
+            .get(a as usize..(b as usize).min(ev.data.len()))
+            .unwrap_or(&[])
+    }
+}
+
+/// An output.
+pub trait Sink {
+    /// Shows an event, with the messages of it that passed the filters
+    /// (none for an overrun or an empty buffer).
+    fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()>;
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// Several outputs at once.
+impl Sink for Vec<Box<dyn Sink>> {
+    fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
+        for s in self.iter_mut() {
+            s.event(ev, msgs)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        for s in self.iter_mut() {
+            s.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Requests held back by `--errors` until their answer says they failed.
+const MAX_HELD: usize = 4096;
+
+/// Decoder, linker, filter and summary, with their state across batches.
+pub struct Pipeline {
+    pub decoder: Decoder,
+    linker: Linker,
+    pub filter: Filter,
+    pub summary: Summary,
+    /// `--count`: stop after this many records shown.
+    limit: Option<u64>,
+    held: HashMap<(u32, u32, u32), (Event, Shown)>,
+    held_order: VecDeque<(u32, u32, u32)>,
+}
+
+impl Pipeline {
+    pub fn new(filter: Filter, decode: DecodeOptions, limit: Option<u64>) -> Self {
+        Self {
+            decoder: Decoder::new(decode),
+            linker: Linker::new(),
+            filter,
+            summary: Summary::new(),
+            limit,
+            held: HashMap::new(),
+            held_order: VecDeque::new(),
+        }
+    }
+
+    /// True once `--count` records were shown.
+    pub fn done(&self) -> bool {
+        self.limit.is_some_and(|n| self.summary.records >= n)
+    }
+
+    /// Shows a batch of events (in capture order). Requests are noted for
+    /// the whole batch first: a listener may have read a notification
+    /// before the requester's send was recorded.
+    pub fn process(&mut self, batch: &[Event], sink: &mut dyn Sink) -> io::Result<()> {
+        let mut decoded = Vec::with_capacity(batch.len());
+        for ev in batch {
+            if ev.kind == Kind::Message {
+                self.decoder.learn(ev.socket.protocol, &ev.data);
+            }
+            let msgs = if ev.kind == Kind::Message {
+                self.decoder.decode(ev.socket.protocol, &ev.data)
+            } else {
+                Vec::new()
+            };
+            for m in &msgs {
+                self.linker.note_request(ev, &hdr(m), m.type_name);
+            }
+            decoded.push(msgs);
+        }
+        for (ev, msgs) in batch.iter().zip(decoded) {
+            if self.done() {
+                break;
+            }
+            self.one(ev, msgs, sink)?;
+        }
+        Ok(())
+    }
+
+    fn one(&mut self, ev: &Event, msgs: Vec<Message>, sink: &mut dyn Sink) -> io::Result<()> {
+        let count = msgs.len();
+        let mut shown = Vec::with_capacity(count);
+        for (index, message) in msgs.into_iter().enumerate() {
+            let h = hdr(&message);
+            let link = self.linker.link(ev, &h);
+            shown.push(Shown {
+                index,
+                count,
+                message,
+                link,
+            });
+        }
+        if !self.filter.event_matches(ev) {
+            return Ok(());
+        }
+        let generic = ev.socket.protocol == NETLINK_GENERIC;
+        shown.retain(|s| {
+            self.filter.message_matches(&MsgFacts {
+                ty: s.message.header.ty,
+                type_name: s.message.type_name,
+                genl_family: s.message.family.as_deref().filter(|_| generic),
+            })
+        });
+        let filtered = !self.filter.types.is_empty() || !self.filter.genl.is_empty();
+        if filtered && shown.is_empty() {
+            return Ok(());
+        }
+        if self.filter.errors {
+            return self.errors_only(ev, shown, sink);
+        }
+        self.show(ev, &shown, sink)
+    }
+
+    fn show(&mut self, ev: &Event, shown: &[Shown], sink: &mut dyn Sink) -> io::Result<()> {
+        self.summary.record(ev);
+        for s in shown {
+            let name = s
+                .message
+                .type_name
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("type {}", s.message.header.ty));
+            self.summary.message(ev, &name, s.failed());
+        }
+        sink.event(ev, shown)
+    }
+
+    /// `--errors`: a failed send, or an error reply shown after the request
+    /// it answers (held until then).
+    fn errors_only(
+        &mut self,
+        ev: &Event,
+        shown: Vec<Shown>,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        if ev.errno.is_some() {
+            return self.show(ev, &shown, sink);
+        }
+        for s in shown {
+            if ev.direction.is_send() {
+                let key = (ev.process.tgid, ev.socket.portid, s.message.header.seq);
+                let mut one = ev.clone();
+                one.data = s.bytes(ev).to_vec();
+                let mut s = s;
+                let len = s.message.range.1 - s.message.range.0;
+                s.message.range = (0, len);
+                if self.held.insert(key, (one, s)).is_none() {
+                    self.held_order.push_back(key);
+                }
+                while self.held_order.len() > MAX_HELD {
+                    if let Some(k) = self.held_order.pop_front() {
+                        self.held.remove(&k);
+                    }
+                }
+                continue;
+            }
+            if s.failed().is_none() {
+                continue;
+            }
+            if let Some(Link::Reply { request, .. }) = &s.link {
+                let key = (request.tgid, request.portid, request.seq);
+                if let Some((req_ev, req)) = self.held.remove(&key) {
+                    self.show(&req_ev, std::slice::from_ref(&req), sink)?;
+                }
+            }
+            self.show(ev, std::slice::from_ref(&s), sink)?;
+        }
+        Ok(())
+    }
+}
+
+fn hdr(m: &Message) -> Hdr {
+    Hdr {
+        ty: m.header.ty,
+        flags: m.header.flags,
+        seq: m.header.seq,
+        pid: m.header.pid,
+    }
+}
