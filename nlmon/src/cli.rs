@@ -23,7 +23,7 @@ use crate::{
     args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 normal end (also when the output pipe closes), 1 capture \
                   failed, 2 bad arguments; with -- CMD, the command's own exit status \
-                  (128+N when killed by signal N, 127 when it cannot be run)."
+                  (128+N when killed by signal N, 126 when it cannot be executed, 127 when it is not found)."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -126,9 +126,9 @@ impl Summary {
     }
 }
 
-/// A short errno name (the libc text is the long form).
+/// The errno's symbolic name (`ENODEV`), else its number.
 fn errno_name(e: i32) -> String {
-    format!("errno {e}")
+    nlmon_common::decode::errno(e).map_or_else(|| format!("errno {e}"), |(name, _)| name.to_owned())
 }
 
 #[cfg(test)]
@@ -164,7 +164,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("errors: 1: errno 19 (No such device) 1"),
+            out.contains("errors: 1: ENODEV (No such device) 1"),
             "{out}"
         );
     }

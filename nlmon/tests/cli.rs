@@ -629,3 +629,35 @@ fn unknown_type_names_are_refused_with_a_hint() {
         assert!(list.lines().any(|l| l == name), "{name} missing");
     }
 }
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = nlmon()
+            .args(["completions", shell])
+            .output()
+            .expect("nlmon");
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("comm") && text.contains("errors"),
+            "{shell}: {text}"
+        );
+    }
+    let out = nlmon().arg("man").output().expect("nlmon");
+    assert!(out.status.success());
+    let roff = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        roff.starts_with(".ie") || roff.contains(".TH nlmon"),
+        "{roff}"
+    );
+    assert!(
+        roff.contains("Exit codes"),
+        "the man page documents exit codes"
+    );
+    let out = nlmon()
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("nlmon");
+    assert_eq!(out.status.code(), Some(2));
+}
