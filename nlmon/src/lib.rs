@@ -10,6 +10,7 @@ pub mod cli;
 pub mod daemon;
 pub mod event;
 pub mod filter;
+pub mod genl_ids;
 pub mod ifnames;
 pub mod json;
 pub mod layout;

@@ -10,7 +10,7 @@ use clap::{CommandFactory, Parser};
 use nlmon::{
     cli::{Cli, Command, LiveArgs},
     daemon::{self, args::AttachArgs},
-    filter,
+    filter, genl_ids,
     live::{self, Consumer, End},
     output::{self, Output, PcapngSink},
     pcapng,
@@ -117,6 +117,14 @@ async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
         pipeline: Pipeline::new(filter, decode, args.count),
         sinks,
     };
+    // Families registered before nlmon started are named from the start
+    // (a capture file from elsewhere may use other ids: not for -r).
+    if args.read.is_none() {
+        match genl_ids::dump() {
+            Ok(bufs) => bufs.iter().for_each(|b| out.pipeline.decoder.learn(16, b)),
+            Err(e) => log::warn!("cannot list generic netlink families: {e}"),
+        }
+    }
     if let Some(path) = &args.read {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

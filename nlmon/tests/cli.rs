@@ -661,3 +661,36 @@ fn completions_and_man_page() {
         .expect("nlmon");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn genl_filter_by_family_name() {
+    if !std::path::Path::new("/usr/sbin/ethtool").exists() {
+        panic!("ethtool missing: cargo xtask setup installs it");
+    }
+    let ns = Netns::new();
+    let out = traced_script_as(
+        &ns,
+        &["--json", "--genl", "ethtool"],
+        "/usr/sbin/ethtool lo >/dev/null 2>&1; true",
+        None,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    assert!(
+        !lines.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["message"]["family"] == "ethtool" && l["socket"]["protocol"] == 16),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"]["type_name"] == "ETHTOOL_MSG_LINKSTATE_GET"),
+        "{lines:?}"
+    );
+}
