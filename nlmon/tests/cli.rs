@@ -468,7 +468,7 @@ fn json_matches_its_schema_and_the_traffic() {
             "message": {
                 "type_name": "RTM_NEWLINK",
                 "body": [{"name": "IFLA_IFNAME", "value": "nlmon-d0"},
-                         {"name": "IFLA_LINKINFO", "children": [{"name": "KIND", "value": "veth"}]}]
+                         {"name": "IFLA_LINKINFO", "children": [{"name": "IFLA_INFO_KIND", "value": "veth"}]}]
             }
         }),
     ];
