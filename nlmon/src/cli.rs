@@ -118,7 +118,7 @@ pub struct LiveArgs {
     /// Print JSON Lines: one object per message.
     #[arg(long)]
     pub json: bool,
-    /// Stop after this many messages.
+    /// Stop after this many records (captured buffers) shown.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
     /// Stop after this many seconds.
