@@ -299,6 +299,21 @@ fn command_and_its_children_are_traced_with_its_exit_status() {
         events.iter().all(|e| e["process"]["comm"] == "ip"),
         "only the command's processes"
     );
+    // The exit summary counts per process, family and type, and errors
+    // (ip's first request, a probe, is refused: EPERM as nobody).
+    for pid in &ips {
+        assert!(err.contains(&format!("ip[{pid}] ")), "{err}");
+    }
+    assert!(err.contains("by family: route "), "{err}");
+    assert!(
+        err.contains("by type: ") && err.contains("route RTM_NEWLINK"),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("  errors: ") && l != "  errors: 0"),
+        "{err}"
+    );
 }
 
 #[test]
