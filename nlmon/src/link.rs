@@ -41,6 +41,8 @@ pub struct RequestRef {
     pub flags: u16,
     /// Its name, when the decoder knows it.
     pub type_name: Option<String>,
+    /// Its generic netlink family or netfilter subsystem, when known.
+    pub family: Option<String>,
     /// When it was sent (`CLOCK_MONOTONIC` ns, as events).
     pub mono_ns: u64,
 }
@@ -109,7 +111,13 @@ impl Linker {
     /// `NLM_F_REQUEST`). Do this for a whole batch of events before
     /// [`Linker::link`]: a listener can read a notification before the
     /// requester's send is recorded (tracepoints record at syscall exit).
-    pub fn note_request(&mut self, ev: &Event, h: &Hdr, type_name: Option<&str>) {
+    pub fn note_request(
+        &mut self,
+        ev: &Event,
+        h: &Hdr,
+        type_name: Option<&str>,
+        family: Option<&str>,
+    ) {
         if !ev.direction.is_send() || h.flags & NLM_F_REQUEST == 0 {
             return;
         }
@@ -121,6 +129,7 @@ impl Linker {
             ty: h.ty,
             flags: h.flags,
             type_name: type_name.map(str::to_owned),
+            family: family.map(str::to_owned),
             mono_ns: ev.mono_ns,
         };
         for key in keys(ev, ev.socket.portid, h.seq) {
@@ -249,6 +258,7 @@ mod tests {
             &ev(10, 500, Direction::ToKernel, 1000),
             &h(20, 0x605, 7, 0),
             None,
+            None,
         );
         let reply = l.link(
             &ev(10, 500, Direction::FromKernel, 1500),
@@ -276,6 +286,7 @@ mod tests {
             &ev(10, 500, Direction::ToKernel, 0),
             &h(18, 0x301, 3, 0),
             None,
+            None,
         );
         for _ in 0..3 {
             assert!(
@@ -300,6 +311,7 @@ mod tests {
             &ev(10, 500, Direction::ToKernel, 0),
             &h(16, 0x605, 9, 0),
             None,
+            None,
         );
         let listener = ev(20, 900, Direction::FromKernel, 5);
         let before = l.link(&listener, &h(16, 0, 9, 500));
@@ -316,7 +328,12 @@ mod tests {
     #[test]
     fn request_sent_before_the_socket_had_a_port() {
         let mut l = Linker::new();
-        l.note_request(&ev(10, 0, Direction::ToKernel, 0), &h(18, 0x5, 1, 0), None);
+        l.note_request(
+            &ev(10, 0, Direction::ToKernel, 0),
+            &h(18, 0x5, 1, 0),
+            None,
+            None,
+        );
         let r = l.link(
             &ev(10, 4242, Direction::FromKernel, 1),
             &h(2, 0x100, 1, 4242),

@@ -121,7 +121,8 @@ impl Pipeline {
                 Vec::new()
             };
             for m in &msgs {
-                self.linker.note_request(ev, &hdr(m), m.type_name);
+                self.linker
+                    .note_request(ev, &hdr(m), m.type_name, m.family.as_deref());
             }
             decoded.push(msgs);
         }
@@ -155,7 +156,13 @@ impl Pipeline {
             self.filter.message_matches(&MsgFacts {
                 ty: s.message.header.ty,
                 type_name: s.message.type_name,
-                genl_family: s.message.family.as_deref().filter(|_| generic),
+                // An ack or error has no family of its own: its request's.
+                genl_family: s
+                    .message
+                    .family
+                    .as_deref()
+                    .or_else(|| s.link.as_ref()?.request().family.as_deref())
+                    .filter(|_| generic),
             })
         });
         let filtered = !self.filter.types.is_empty() || !self.filter.genl.is_empty();

@@ -704,11 +704,18 @@ fn genl_filter_by_family_name() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Replies carry the family; acks and errors get their request's.
+    assert!(
+        lines.iter().all(|l| (l["message"]["family"] == "ethtool"
+            || l["link"]["request"]["family"] == "ethtool")
+            && l["socket"]["protocol"] == 16),
+        "{lines:?}"
+    );
     assert!(
         lines
             .iter()
-            .all(|l| l["message"]["family"] == "ethtool" && l["socket"]["protocol"] == 16),
-        "{lines:?}"
+            .any(|l| l["message"]["type_name"] == "NLMSG_ERROR"),
+        "ethtool asks for acks: {lines:?}"
     );
     assert!(
         lines
