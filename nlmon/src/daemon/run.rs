@@ -66,6 +66,11 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
         // Filters apply in userspace, so a reload can change them.
         ..Options::default()
     };
+    // Handlers first: a SIGTERM (systemctl stop) or SIGHUP arriving while the
+    // probes load must not kill the daemon with its default action.
+    let mut sigterm = signal(SignalKind::terminate()).map_err(io_err("SIGTERM"))?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(io_err("SIGINT"))?;
+    let mut sighup = signal(SignalKind::hangup()).map_err(io_err("SIGHUP"))?;
     let mut capture = Capture::start(&opts)?;
     // SAFETY: the descriptor belongs to `capture`, which outlives `ring`
     // (dropped explicitly below, before `capture`).
@@ -98,9 +103,6 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     } else {
         None
     };
-    let mut sigterm = signal(SignalKind::terminate()).map_err(io_err("SIGTERM"))?;
-    let mut sigint = signal(SignalKind::interrupt()).map_err(io_err("SIGINT"))?;
-    let mut sighup = signal(SignalKind::hangup()).map_err(io_err("SIGHUP"))?;
 
     d.update(&capture);
     // Every probe is attached (Capture::start returns only then), the
