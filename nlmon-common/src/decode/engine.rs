@@ -515,7 +515,12 @@ fn decode_attr(
             n.truncated |= t;
         }
         AttrKind::IndexedArray(elem) => {
-            let (c, t) = decode_indexed(elem, p, poff, ctx.deeper());
+            let (c, t) = decode_indexed(elem, false, p, poff, ctx.deeper());
+            n.children = c;
+            n.truncated |= t;
+        }
+        AttrKind::TypelessList(elem) => {
+            let (c, t) = decode_indexed(elem, true, p, poff, ctx.deeper());
             n.children = c;
             n.truncated |= t;
         }
@@ -569,8 +574,15 @@ fn unknown_attr(a: &Raw<'_>, r: (u32, u32), poff: usize, ctx: Ctx) -> Node {
     n
 }
 
-/// Elements of an indexed array: each attribute's number is its index.
-fn decode_indexed(elem: &'static Attr, b: &[u8], off: usize, ctx: Ctx) -> (Vec<Node>, bool) {
+/// Elements of an indexed array (each attribute's number is its index) or
+/// of a typeless list (`keep_name`: elements keep the element's name).
+fn decode_indexed(
+    elem: &'static Attr,
+    keep_name: bool,
+    b: &[u8],
+    off: usize,
+    ctx: Ctx,
+) -> (Vec<Node>, bool) {
     let mut nodes = Vec::new();
     let mut truncated = false;
     let mut pos = 0usize;
@@ -580,8 +592,10 @@ fn decode_indexed(elem: &'static Attr, b: &[u8], off: usize, ctx: Ctx) -> (Vec<N
             break;
         };
         let mut n = decode_attr(Some(elem), &a, b, off + pos, ctx);
-        // Elements are named by their index (rendered `[1]`).
-        n.name = "";
+        // Array elements are named by their index (rendered `[1]`).
+        if !keep_name {
+            n.name = "";
+        }
         n.number = Some(a.ty as u64);
         n.truncated |= a.truncated;
         truncated |= n.truncated;

@@ -241,6 +241,11 @@ pub enum AttrKind {
     /// A nest whose attribute numbers are indexes; each element is read as
     /// the given attribute describes.
     IndexedArray(&'static Attr),
+    /// A nest whose attribute numbers mean nothing (the kernel walks it
+    /// with `nla_for_each_nested`, ignoring them): every element is read
+    /// as the given attribute, keeps its name and shows the number sent
+    /// (libnftnl numbers set elements 1..n, the kernel sends all as 1).
+    TypelessList(&'static Attr),
     /// A nest whose attribute numbers are values (ids), `depth` levels deep,
     /// the innermost holding the set.
     NestTypeValue {
