@@ -61,6 +61,13 @@ const SECRETS: &[(&str, &str, &str)] = &[
     ("ethtool", "module-fw-flash", "password"),
 ];
 
+/// Nests whose elements the kernel walks with `nla_for_each_nested`,
+/// ignoring each element's type, by (family, attribute set, attribute). The
+/// spec gives them a single `elem` (number 1), but libnftnl numbers the set
+/// elements 1..n, so reading them by the spec leaves all but the first
+/// unknown. Every element is decoded as that `elem`, whatever its number.
+const TYPELESS_LISTS: &[(&str, &str, &str)] = &[("nftables", "setelem-list-attrs", "elements")];
+
 fn c_upper(s: &str) -> String {
     s.replace(['-', ' '], "_").to_uppercase()
 }
@@ -378,9 +385,14 @@ impl<'a> Spec<'a> {
         let mut out = Vec::new();
         for a in &attrs {
             let def = a.def;
-            let kind = self.attr_kind(def, &attrs);
-            let multi = def.get("multi-attr").and_then(Value::as_bool) == Some(true);
             let attr_name = s(def, "name").unwrap_or("");
+            let kind = if TYPELESS_LISTS.contains(&(self.name.as_str(), name, attr_name)) {
+                self.typeless_list(def)
+            } else {
+                None
+            }
+            .unwrap_or_else(|| self.attr_kind(def, &attrs));
+            let multi = def.get("multi-attr").and_then(Value::as_bool) == Some(true);
             let secret = SECRETS.contains(&(self.name.as_str(), name, attr_name));
             out.push(format!(
                 "Attr {{ name: {}, order: {}, hint: {}, enumeration: {}, multi: {multi}, secret: {secret}, ..Attr::new({}, {kind}) }}",
@@ -398,6 +410,22 @@ impl<'a> Spec<'a> {
             quote(name),
             out.join(", ")
         );
+    }
+
+    /// `AttrKind` of a [`TYPELESS_LISTS`] nest: a typeless list of its set's
+    /// single element; `None` if the spec is not that shape.
+    fn typeless_list(&mut self, def: &Value) -> Option<String> {
+        let set = *s(def, "nested-attributes").and_then(|n| self.sets.get(n))?;
+        let elems = self.set_attrs(set);
+        let [elem] = elems.as_slice() else {
+            return None;
+        };
+        let kind = self.attr_kind(elem.def, &elems);
+        Some(format!(
+            "AttrKind::TypelessList(&Attr {{ name: {}, ..Attr::new({}, {kind}) }})",
+            quote(&elem.cname),
+            elem.value
+        ))
     }
 
     fn emit_submsg(&mut self, sm: &Value) {

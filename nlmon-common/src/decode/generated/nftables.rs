@@ -1114,7 +1114,13 @@ pub static SET_SETELEM_LIST_ATTRS: AttrSet = AttrSet {
             enumeration: None,
             multi: false,
             secret: false,
-            ..Attr::new(3, AttrKind::Nest(&SET_SETELEM_LIST_ELEM_ATTRS))
+            ..Attr::new(
+                3,
+                AttrKind::TypelessList(&Attr {
+                    name: "NFTA_SETELEM_LIST_ELEM_ELEM",
+                    ..Attr::new(1, AttrKind::Nest(&SET_SETELEM_ATTRS))
+                }),
+            )
         },
         Attr {
             name: "NFTA_SETELEM_LIST_SET_ID",
