@@ -310,3 +310,42 @@ fn json_is_the_same_tree() {
         serde_json::json!({"name": "", "number": 42, "value": "0102", "range": [40, 46], "unknown": true})
     );
 }
+
+/// `NFT_MSG_NEWSETELEM` with the elements numbered as libnftnl sends them
+/// (1..n) or as the kernel does (all 1): the kernel ignores the numbers,
+/// so every element must decode as a set element, none as unknown.
+#[test]
+fn every_set_element_is_decoded_whatever_its_number() {
+    let d = Decoder::new(DecodeOptions::default());
+    let element = |addr: [u8; 4]| nest(1, &[attr(1, &addr)]); // NFTA_SETELEM_KEY { NFTA_DATA_VALUE }
+    let addrs = [[10, 9, 0, 0], [192, 0, 2, 1], [192, 0, 2, 2]];
+    for numbers in [[1u16, 2, 3], [1, 1, 1]] {
+        let elems: Vec<Vec<u8>> = numbers
+            .iter()
+            .zip(addrs)
+            .map(|(&n, a)| nest(n, &[element(a)]))
+            .collect();
+        let mut p = vec![1u8, 0, 0, 0];
+        p.extend(attr(1, b"golden\0"));
+        p.extend(attr(2, b"blocked\0"));
+        p.extend(nest(3, &elems));
+        let m = decode_one(&d, 12, &msg(0xa0c, 0x405, 1, &p));
+        let list = m
+            .body
+            .iter()
+            .find(|n| n.name == "NFTA_SETELEM_LIST_ELEMENTS")
+            .expect("the element list");
+        assert_eq!(list.children.len(), 3, "{}", m.tree());
+        for ((el, &n), a) in list.children.iter().zip(&numbers).zip(addrs) {
+            assert!(!el.unknown, "{}", m.tree());
+            assert_eq!(el.name, "NFTA_SETELEM_LIST_ELEM_ELEM");
+            assert_eq!(el.number, Some(n as u64));
+            let key = &el.children[0];
+            assert_eq!(key.name, "NFTA_SETELEM_KEY");
+            assert_eq!(key.children[0].name, "NFTA_DATA_VALUE");
+            let hex: String = a.iter().map(|b| format!("{b:02x}")).collect();
+            assert!(m.tree().contains(&hex), "{}", m.tree());
+        }
+        assert!(!m.tree().contains("unknown"), "{}", m.tree());
+    }
+}
