@@ -349,3 +349,17 @@ fn every_set_element_is_decoded_whatever_its_number() {
         assert!(!m.tree().contains("unknown"), "{}", m.tree());
     }
 }
+
+/// devlink numbers requests and replies in one enum: where the spec gives a
+/// reply the number of another command, the reply is that command (a
+/// RATE_GET is answered with DEVLINK_CMD_RATE_NEW, 76), not the request's.
+#[test]
+fn devlink_replies_are_named_by_their_number() {
+    let mut d = Decoder::new(DecodeOptions::default());
+    d.add_genl_family(0x20, "devlink");
+    let genl = |cmd: u8, flags: u16| msg(0x20, flags, 1, &[cmd, 1, 0, 0]);
+    let name = |buf: &[u8]| decode_one(&d, 16, buf).type_name;
+    assert_eq!(name(&genl(74, 0x1)), Some("DEVLINK_CMD_RATE_GET"));
+    assert_eq!(name(&genl(76, 0x2)), Some("DEVLINK_CMD_RATE_NEW"));
+    assert_eq!(name(&genl(7, 0x2)), Some("DEVLINK_CMD_PORT_NEW"));
+}

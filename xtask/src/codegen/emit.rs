@@ -605,10 +605,12 @@ impl Spec<'_> {
             if extras.iter().any(|e| e.1 == value) {
                 continue;
             }
-            // Raw protocols answer with the NEW message of the same number
-            // (a GETADDR dump is answered with RTM_NEWADDR).
+            // A reply is the command of its number where requests and
+            // replies share one enum: raw protocols answer a GETADDR dump
+            // with RTM_NEWADDR, devlink a PORT_GET with PORT_NEW. ethtool
+            // alone numbers its replies in an enum of their own.
             let (name, kind) = match requests.get(&value) {
-                Some((n, k)) if self.raw => (n.clone(), *k),
+                Some((n, k)) if self.name != "ethtool" => (n.clone(), *k),
                 _ => (name, "OpKind::Other"),
             };
             out.push(Msg {

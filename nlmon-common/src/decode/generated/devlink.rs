@@ -49,14 +49,6 @@ pub static FAMILY: Family = Family {
             attrs: Some(&SET_DEVLINK),
         },
         MsgDef {
-            name: "DEVLINK_CMD_PORT_GET",
-            value: 7,
-            dir: Dir::Reply,
-            kind: OpKind::Other,
-            header: None,
-            attrs: Some(&SET_DEVLINK),
-        },
-        MsgDef {
             name: "DEVLINK_CMD_PORT_DEL",
             value: 8,
             dir: Dir::Request,
@@ -481,17 +473,9 @@ pub static FAMILY: Family = Family {
             attrs: Some(&SET_DEVLINK),
         },
         MsgDef {
-            name: "DEVLINK_CMD_RATE_GET",
-            value: 76,
-            dir: Dir::Reply,
-            kind: OpKind::Other,
-            header: None,
-            attrs: Some(&SET_DEVLINK),
-        },
-        MsgDef {
             name: "DEVLINK_CMD_RATE_NEW",
             value: 76,
-            dir: Dir::Request,
+            dir: Dir::Both,
             kind: OpKind::New,
             header: None,
             attrs: Some(&SET_DEVLINK),
