@@ -105,6 +105,26 @@ fn error_with_the_whole_request_and_extack() {
     assert!(tree.contains("\n  extack: at IFA_LOCAL\n    NLMSGERR_ATTR_MSG (1): \"bad thing\"\n    NLMSGERR_ATTR_OFFS (2): 24\n"), "{tree}");
 }
 
+/// Found by the fuzzer: an extack offset near u32::MAX overflowed when added
+/// to the request's position. It points at nothing and is shown as a number.
+#[test]
+fn extack_offset_beyond_everything() {
+    let d = Decoder::new(DecodeOptions::default());
+    let request = msg(20, 0x605, 17, &newaddr_payload());
+    let mut p = (-22i32).to_ne_bytes().to_vec();
+    p.extend(&request);
+    p.extend(attr(2, &u32::MAX.to_ne_bytes()));
+    let m = decode_one(&d, 0, &msg(2, 0x200, 17, &p));
+    let e = m.error.as_ref().unwrap();
+    assert_eq!(e.offset, Some(u32::MAX));
+    assert_eq!(e.offending, None);
+    assert!(
+        m.tree().contains("NLMSGERR_ATTR_OFFS (2): 4294967295"),
+        "{}",
+        m.tree()
+    );
+}
+
 #[test]
 fn capped_ack_and_done() {
     let d = Decoder::new(DecodeOptions::default());

@@ -455,8 +455,12 @@ fn decode_error(
         e.extack = nodes;
     }
     if let (Some(o), Some(req)) = (e.offset, &e.request) {
-        let at = req.range.0 + o;
-        e.offending = path_at(&req.body, at);
+        // The offset comes from the wire: an absurd one points nowhere.
+        e.offending = req
+            .range
+            .0
+            .checked_add(o)
+            .and_then(|at| path_at(&req.body, at));
     }
     m.error = Some(e);
 }
@@ -465,7 +469,7 @@ fn decode_error(
 /// an extended ack offset points to.
 fn path_at(nodes: &[Node], at: u32) -> Option<String> {
     for n in nodes {
-        if n.range.0 <= at && at < n.range.1.max(n.range.0 + 1) {
+        if n.range.0 <= at && at < n.range.1.max(n.range.0.saturating_add(1)) {
             let here = if n.unknown || n.name.is_empty() {
                 format!("attr {}", n.number.unwrap_or(0))
             } else {
