@@ -79,6 +79,12 @@ impl<W: Write> PcapngWriter<W> {
         Ok(Self { w, packets: 0 })
     }
 
+    /// The writer underneath, e.g. to take bytes out of a `Vec` between
+    /// packets.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.w
+    }
+
     /// Packets written so far.
     pub fn packets(&self) -> u64 {
         self.packets

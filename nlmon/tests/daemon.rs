@@ -146,9 +146,11 @@ fn config(dir: &Path, attach: &str, extra: &str) -> String {
     format!(
         "[capture]\nattach = \"{attach}\"\n\
          [json]\npath = \"{}\"\n\
+         [pcapng]\nenabled = true\npath = \"{}\"\n\
          [journal]\nsocket = \"{}\"\n\
          [attach]\nsocket = \"{}\"\n{extra}\n",
         dir.join("log/nlmon.jsonl").display(),
+        dir.join("log/nlmon.pcapng").display(),
         dir.join("journal.sock").display(),
         dir.join("nlmon.sock").display(),
     )
@@ -253,11 +255,24 @@ fn records_changes_not_reads_and_serves_attach() {
     assert!(tgids.contains(&add) && tgids.contains(&addr), "{tgids:?}");
     assert!(!tgids.contains(&show), "a dump in the JSON file");
 
+    // The pcapng file holds the same events, readable by `nlmon -r`.
+    let pcap = fs::read(d.path("log/nlmon.pcapng")).expect("the pcapng file");
+    let pcap_tgids: Vec<u32> = nlmon::pcapng::read(&pcap)
+        .expect("a valid pcapng file")
+        .iter()
+        .map(|e| e.process.tgid)
+        .collect();
+    assert!(
+        pcap_tgids.contains(&add) && pcap_tgids.contains(&addr),
+        "{pcap_tgids:?}"
+    );
+    assert!(!pcap_tgids.contains(&show), "a dump in the pcapng file");
+
     let stats = d.attach(&["--stats"], None);
     let text = String::from_utf8_lossy(&stats.stdout);
     assert!(stats.status.success(), "{stats:?}");
     assert!(
-        text.contains("captured") && text.contains("sink json"),
+        text.contains("captured") && text.contains("sink json") && text.contains("sink pcapng"),
         "{text}"
     );
 

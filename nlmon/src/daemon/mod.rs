@@ -3,7 +3,7 @@
 //!
 //! [`run`] is the main loop; [`config`] the TOML file; [`filter`] and
 //! [`changes`] decide what is recorded; [`sink`] runs each of [`journal`],
-//! [`jsonl`] behind a bounded queue; [`server`], [`protocol`] and
+//! [`jsonl`], [`pcapfile`] behind a bounded queue; [`server`], [`protocol`] and
 //! [`peercred`] are the attach socket, [`client`] its other end;
 //! [`notify`] talks to systemd; [`status`] holds the counters.
 
@@ -15,6 +15,7 @@ pub mod filter;
 pub mod journal;
 pub mod jsonl;
 pub mod notify;
+pub mod pcapfile;
 pub mod peercred;
 pub mod protocol;
 pub mod redact;

@@ -8,6 +8,7 @@ use super::{
     config::{Config, FileSinkConfig},
     journal::Journal,
     jsonl::JsonFile,
+    pcapfile::PcapngFile,
     sink::{Sink, SinkCounts, SinkHandle},
 };
 use crate::event::Event;
@@ -17,6 +18,7 @@ use crate::event::Event;
 enum Spec {
     Journal(PathBuf),
     Json(FileSinkConfig),
+    Pcapng(FileSinkConfig),
 }
 
 impl Spec {
@@ -24,14 +26,16 @@ impl Spec {
         match self {
             Self::Journal(_) => "journal",
             Self::Json(_) => "json",
+            Self::Pcapng(_) => "pcapng",
         }
     }
 
-    fn build(&self) -> Box<dyn Sink> {
-        match self {
+    fn build(&self) -> io::Result<Box<dyn Sink>> {
+        Ok(match self {
             Self::Journal(p) => Box::new(Journal::new(p.clone())),
             Self::Json(c) => Box::new(JsonFile::new(c)),
-        }
+            Self::Pcapng(c) => Box::new(PcapngFile::new(c)?),
+        })
     }
 }
 
@@ -44,11 +48,7 @@ fn wanted(c: &Config) -> Vec<Spec> {
         v.push(Spec::Json(c.json.clone()));
     }
     if c.pcapng.enabled {
-        // Said every time the config is read, never silently ignored.
-        log::error!(
-            "[pcapng] enabled = true, but this build of nlmon has no pcapng writer yet: \
-             no pcapng file is written"
-        );
+        v.push(Spec::Pcapng(c.pcapng.clone()));
     }
     v
 }
@@ -87,7 +87,7 @@ impl Sinks {
                 continue;
             }
             log::info!("sink {}: starting ({spec:?})", spec.name());
-            let h = SinkHandle::spawn(spec.name(), spec.build(), self.queue)?;
+            let h = SinkHandle::spawn(spec.name(), spec.build()?, self.queue)?;
             keep.push((spec, h));
         }
         self.running = keep;
@@ -180,8 +180,10 @@ mod tests {
         assert!(s.running.is_empty());
         c.journal.enabled = true;
         c.json.enabled = true;
+        c.pcapng.enabled = true;
+        c.pcapng.path = d.0.join("a.pcapng");
         let s = Sinks::start(&c).unwrap();
         let names: Vec<_> = s.counts().into_iter().map(|c| c.name).collect();
-        assert_eq!(names, ["journal", "json"]);
+        assert_eq!(names, ["journal", "json", "pcapng"]);
     }
 }
