@@ -144,44 +144,23 @@ pub fn is_change(ev: &Event) -> bool {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::time::SystemTime;
 
     use super::*;
-    use crate::event::{Hook, Peer, Process, Socket, Truncation};
+    use crate::event::Peer;
 
     /// An event carrying `data` on `protocol`, moving in `direction`.
     pub(crate) fn event(protocol: u32, direction: Direction, data: Vec<u8>) -> Event {
-        Event {
-            kind: Kind::Message,
-            mono_ns: 1,
-            time: SystemTime::UNIX_EPOCH,
-            process: Process {
-                tgid: 42,
-                tid: 42,
-                uid: 0,
-                comm: "ip".into(),
-            },
-            socket: Socket {
-                protocol,
-                portid: 99,
-                groups: 0,
-                netns: 4026531840,
-                fd: Some(3),
-            },
-            direction,
-            peer: Some(Peer {
-                portid: 0,
-                groups: 0,
-            }),
-            hook: Hook::Sendto,
-            call_flags: 0,
-            ret_flags: 0,
-            len: data.len() as u32,
-            truncation: Truncation::default(),
-            errno: None,
-            msg_index: 0,
-            data,
-        }
+        let mut ev = crate::event::sample("ip", 42, 99, data);
+        ev.mono_ns = 1;
+        ev.socket.protocol = protocol;
+        ev.socket.netns = 4026531840;
+        ev.socket.fd = Some(3);
+        ev.direction = direction;
+        ev.peer = Some(Peer {
+            portid: 0,
+            groups: 0,
+        });
+        ev
     }
 
     /// One netlink message with `payload`.
