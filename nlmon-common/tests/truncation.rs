@@ -3,7 +3,7 @@
 
 mod support;
 
-use nlmon_common::decode::{DecodeOptions, Decoder};
+use nlmon_common::decode::{DecodeOptions, Decoder, Message, Node};
 use support::{attr, corpus, msg};
 
 fn built() -> Vec<(u32, Vec<u8>)> {
@@ -28,6 +28,13 @@ fn matrix(d: &Decoder, protocol: u32, data: &[u8], what: &str) -> usize {
     let mut checked = 0;
     for cut in 0..data.len() {
         let msgs = d.decode(protocol, &data[..cut]);
+        same_without_trees(
+            d,
+            protocol,
+            &data[..cut],
+            &msgs,
+            &format!("{what} cut {cut}"),
+        );
         for m in &msgs {
             let (start, end) = (m.range.0 as usize, m.range.1 as usize);
             assert!(
@@ -48,6 +55,49 @@ fn matrix(d: &Decoder, protocol: u32, data: &[u8], what: &str) -> usize {
         checked += 1;
     }
     checked
+}
+
+/// What is made without building trees (summary lines, secret ranges) is
+/// what the trees give.
+fn same_without_trees(d: &Decoder, protocol: u32, data: &[u8], msgs: &[Message], what: &str) {
+    let lines = d.summaries(protocol, data);
+    assert_eq!(lines.len(), msgs.len(), "{what}");
+    for (m, (h, line)) in msgs.iter().zip(&lines) {
+        assert_eq!(&m.summary(), line, "{what}");
+        assert_eq!((m.range, m.truncated), (h.range, h.truncated), "{what}");
+    }
+    let mut ranges = Vec::new();
+    for m in msgs {
+        secret_nodes(&m.body, &mut ranges);
+        if let Some(req) = m.error.as_ref().and_then(|e| e.request.as_ref()) {
+            secret_nodes(&req.body, &mut ranges);
+        }
+    }
+    assert_eq!(d.secret_ranges(protocol, data), ranges, "{what}");
+}
+
+fn secret_nodes(nodes: &[Node], out: &mut Vec<(u32, u32)>) {
+    for n in nodes {
+        if n.redacted {
+            let skip = if n.number.is_some() { 4 } else { 0 };
+            out.push(((n.range.0 + skip).min(n.range.1), n.range.1));
+        }
+        secret_nodes(&n.children, out);
+    }
+}
+
+/// The whole corpus, with family ids learned as a running nlmon does.
+#[test]
+fn summaries_and_secrets_without_trees() {
+    let mut d = Decoder::new(DecodeOptions::default());
+    let mut lines = 0;
+    for r in corpus() {
+        d.learn(r.protocol, &r.data);
+        let msgs = d.decode(r.protocol, &r.data);
+        same_without_trees(&d, r.protocol, &r.data, &msgs, &r.file);
+        lines += msgs.len();
+    }
+    assert!(lines > 0 || corpus().is_empty());
 }
 
 #[test]

@@ -22,11 +22,17 @@ fn decoder(show_secrets: bool) -> Decoder {
 static HIDE: LazyLock<Decoder> = LazyLock::new(|| decoder(false));
 static SHOW: LazyLock<Decoder> = LazyLock::new(|| decoder(true));
 
+/// Renders every view; the summary lines written without a tree must be
+/// the tree's.
 fn render(d: &Decoder, protocol: u32, buf: &[u8]) {
-    for m in d.decode(protocol, buf) {
-        let _ = m.summary();
+    let msgs = d.decode(protocol, buf);
+    let lines = d.summaries(protocol, buf);
+    assert_eq!(msgs.len(), lines.len());
+    for (m, (_, line)) in msgs.iter().zip(&lines) {
+        assert_eq!(&m.summary(), line);
         let _ = m.tree();
     }
+    let _ = d.secret_ranges(protocol, buf);
 }
 
 fuzz_target!(|data: &[u8]| {

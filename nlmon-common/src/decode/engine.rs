@@ -1,13 +1,15 @@
 //! The table-driven walk over structs and attribute streams. Every read is
 //! bounds-checked: short, overlong or unknown input becomes hex nodes marked
-//! `truncated` or `unknown`, never a panic.
+//! `truncated` or `unknown`, never a panic. What is found goes to an
+//! [`Out`] (a tree, a summary line, ...), in the order a tree lists it.
 
 use alloc::{string::String, vec::Vec};
 
 use super::{
+    out::{NullOut, Out, Skim, TreeOut, Val},
     table::{Attr, AttrKind, AttrSet, Enum, Field, FieldKind, Hint, Order, Scalar, Struct},
     tables,
-    tree::{Node, Value},
+    tree::Node,
 };
 
 /// Nesting deeper than this is shown as bytes (specs have recursive sets,
@@ -70,7 +72,7 @@ pub fn uint(b: &[u8], order: Order) -> Option<u64> {
     }
 }
 
-fn sign_extend(v: u64, size: usize) -> i64 {
+pub fn sign_extend(v: u64, size: usize) -> i64 {
     let shift = 64 - 8 * size as u32;
     ((v << shift) as i64) >> shift
 }
@@ -89,44 +91,44 @@ pub fn flag_names(e: &Enum, raw: u64) -> (Vec<&'static str>, u64) {
 }
 
 /// An integer as its enum, flags or hint say.
-fn number_value(v: u64, signed: Option<usize>, e: Option<&'static Enum>, hint: Hint) -> Value {
+fn number_value(
+    v: u64,
+    signed: Option<usize>,
+    e: Option<&'static Enum>,
+    hint: Hint,
+) -> Val<'static> {
     if let Some(e) = e {
         if e.flags {
-            let (names, unknown) = flag_names(e, v);
-            return Value::Flags {
-                raw: v,
-                names,
-                unknown,
-            };
+            return Val::Flags { raw: v, e };
         }
-        return Value::Enum {
+        return Val::Enum {
             raw: v,
             name: e.name_of(v),
         };
     }
     match (hint, signed) {
-        (Hint::Hex, _) => Value::Hex(v),
-        (_, Some(size)) => Value::Signed(sign_extend(v, size)),
-        _ => Value::Unsigned(v),
+        (Hint::Hex, _) => Val::Hex(v),
+        (_, Some(size)) => Val::Signed(sign_extend(v, size)),
+        _ => Val::Unsigned(v),
     }
 }
 
 /// Bytes as a hint says (an address, a MAC, a UUID) or as hex.
-pub fn bytes_value(b: &[u8], hint: Hint) -> Value {
+pub fn bytes_value(b: &[u8], hint: Hint) -> Val<'_> {
     match (hint, b.len()) {
-        (Hint::Ipv4 | Hint::Ip, 4) => Value::Ipv4([b[0], b[1], b[2], b[3]]),
+        (Hint::Ipv4 | Hint::Ip, 4) => Val::Ipv4([b[0], b[1], b[2], b[3]]),
         (Hint::Ipv6 | Hint::Ip, 16) | (Hint::Uuid, 16) => {
             let mut a = [0u8; 16];
             a.copy_from_slice(b);
             if hint == Hint::Uuid {
-                Value::Uuid(a)
+                Val::Uuid(a)
             } else {
-                Value::Ipv6(a)
+                Val::Ipv6(a)
             }
         }
-        (Hint::Mac, 1..=32) => Value::Mac(b.to_vec()),
-        (Hint::Text, _) => Value::Str(text(b)),
-        _ => Value::Bytes(b.to_vec()),
+        (Hint::Mac, 1..=32) => Val::Mac(b),
+        (Hint::Text, _) => Val::Str(b),
+        _ => Val::Bytes(b),
     }
 }
 
@@ -137,42 +139,52 @@ fn scalar_value(
     order: Order,
     hint: Hint,
     e: Option<&'static Enum>,
-) -> Option<Value> {
+) -> Option<Val<'static>> {
     let size = s.size();
     let raw = b.get(..size)?;
     // IPv4 addresses kept in a u32 (big-endian on the wire).
     if size == 4 && matches!(hint, Hint::Ipv4 | Hint::Ip) {
-        return Some(Value::Ipv4([raw[0], raw[1], raw[2], raw[3]]));
+        return Some(Val::Ipv4([raw[0], raw[1], raw[2], raw[3]]));
     }
     let v = uint(raw, order)?;
     Some(number_value(v, s.signed().then_some(size), e, hint))
 }
 
-/// The fields of a struct read from `b` (at buffer offset `off`). Returns the
-/// nodes, the bytes used, and whether `b` ended inside the struct.
-pub fn decode_struct(
+/// A node holding bytes, marked as asked.
+fn bytes_node<O: Out>(
+    out: &mut O,
+    name: &'static str,
+    b: &[u8],
+    r: (u32, u32),
+    unknown: bool,
+    truncated: bool,
+) {
+    out.open(name, None, r, unknown);
+    out.value(Val::Bytes(b));
+    if truncated {
+        out.truncated();
+    }
+    out.close();
+}
+
+/// The fields of a struct read from `b` (at buffer offset `off`). Returns
+/// the bytes used, and whether `b` ended inside the struct.
+pub fn decode_struct<O: Out>(
     st: &'static Struct,
     b: &[u8],
     off: usize,
     ctx: Ctx,
-) -> (Vec<Node>, usize, bool) {
-    let mut nodes = Vec::with_capacity(st.fields.len());
+    out: &mut O,
+) -> (usize, bool) {
     let mut pos = 0usize;
     for f in st.fields {
         let size = field_size(f, ctx.depth);
         let rest = b.get(pos..).unwrap_or(&[]);
         if rest.len() < size {
             if !rest.is_empty() {
-                let mut n = Node::new(
-                    f.name,
-                    None,
-                    Value::Bytes(rest.to_vec()),
-                    range(off + pos, rest.len()),
-                );
-                n.truncated = true;
-                nodes.push(n);
+                bytes_node(out, f.name, rest, range(off + pos, rest.len()), false, true);
             }
-            return (nodes, b.len(), true);
+            return (b.len(), true);
         }
         let raw = &rest[..size];
         let r = range(off + pos, size);
@@ -180,23 +192,35 @@ pub fn decode_struct(
         match f.kind {
             FieldKind::Pad(_) => {}
             FieldKind::Scalar(s) => {
-                let v = scalar_value(s, raw, f.order, f.hint, f.enumeration)
-                    .unwrap_or_else(|| Value::Bytes(raw.to_vec()));
-                nodes.push(Node::new(f.name, None, v, r));
+                let v =
+                    scalar_value(s, raw, f.order, f.hint, f.enumeration).unwrap_or(Val::Bytes(raw));
+                out.leaf(f.name, None, v, r);
             }
-            FieldKind::Bytes(_) => nodes.push(Node::new(f.name, None, bytes_value(raw, f.hint), r)),
+            FieldKind::Bytes(_) => out.leaf(f.name, None, bytes_value(raw, f.hint), r),
             FieldKind::Struct(inner) => {
-                let mut n = Node::new(f.name, None, Value::None, r);
+                out.open(f.name, None, r, false);
                 if ctx.depth < MAX_DEPTH {
-                    n.children = decode_struct(inner, raw, r.0 as usize, ctx.deeper()).0;
+                    decode_struct(inner, raw, r.0 as usize, ctx.deeper(), out);
                 } else {
-                    n.value = Value::Bytes(raw.to_vec());
+                    out.value(Val::Bytes(raw));
                 }
-                nodes.push(n);
+                out.close();
             }
         }
     }
-    (nodes, pos, false)
+    (pos, false)
+}
+
+/// [`decode_attrs`] into nodes.
+pub fn attr_nodes(
+    set: Option<&'static AttrSet>,
+    b: &[u8],
+    off: usize,
+    ctx: Ctx,
+) -> (Vec<Node>, bool) {
+    let mut out = TreeOut::default();
+    let t = decode_attrs(set, b, off, ctx, &mut out);
+    (out.take(), t)
 }
 
 /// Bytes a struct takes.
@@ -277,15 +301,14 @@ pub fn text(b: &[u8]) -> String {
 }
 
 /// Decodes a stream of attributes at buffer offset `off` with `set` (or
-/// none: every attribute unknown). Returns the nodes and whether the stream
-/// ended early.
-pub fn decode_attrs(
+/// none: every attribute unknown). Returns whether the stream ended early.
+pub fn decode_attrs<O: Out>(
     set: Option<&'static AttrSet>,
     b: &[u8],
     off: usize,
     ctx: Ctx,
-) -> (Vec<Node>, bool) {
-    let mut nodes = Vec::new();
+    out: &mut O,
+) -> bool {
     let mut truncated = false;
     let mut pos = 0usize;
     while let Some(step) = next_attr(b.get(pos..).unwrap_or(&[])) {
@@ -293,74 +316,85 @@ pub fn decode_attrs(
             Step::Junk(rest) => {
                 // Alignment padding the message ends with is not junk.
                 if rest.iter().any(|&c| c != 0) || rest.len() >= NLA_HDRLEN {
-                    let mut n = Node::new(
-                        "",
-                        None,
-                        Value::Bytes(rest.to_vec()),
-                        range(off + pos, rest.len()),
-                    );
-                    n.unknown = true;
-                    n.truncated = true;
-                    nodes.push(n);
+                    bytes_node(out, "", rest, range(off + pos, rest.len()), true, true);
                     truncated = true;
                 }
                 break;
             }
             Step::Attr(a) => {
                 let attr = set.and_then(|s| s.get(a.ty));
-                let mut n = decode_attr(attr, &a, b, off + pos, ctx);
-                if a.truncated {
-                    n.truncated = true;
-                    truncated = true;
-                }
-                truncated |= n.truncated;
-                nodes.push(n);
+                let name = attr.map_or("", |a| a.name);
+                truncated |= decode_attr(attr, name, &a, b, off + pos, ctx, out);
                 pos = (pos + a.len + 3) & !3;
             }
         }
     }
-    (nodes, truncated)
+    truncated
 }
 
-/// One attribute: `siblings` is the whole stream it is in (a sub-message
-/// looks its selector up there).
-fn decode_attr(
+/// One attribute, shown as `name`, as one node: `siblings` is the whole
+/// stream it is in (a sub-message looks its selector up there). Returns
+/// whether the node is marked truncated (an attribute cut short is).
+fn decode_attr<O: Out>(
     attr: Option<&'static Attr>,
+    name: &'static str,
     a: &Raw<'_>,
     siblings: &[u8],
     off: usize,
     ctx: Ctx,
-) -> Node {
+    out: &mut O,
+) -> bool {
     let r = range(off, a.len);
-    let poff = off + NLA_HDRLEN;
     let Some(attr) = attr else {
-        return unknown_attr(a, r, poff, ctx);
+        return unknown_attr(a, r, off + NLA_HDRLEN, ctx, out);
     };
-    let mut n = Node::new(attr.name, Some(a.ty as u64), Value::None, r);
+    out.open(name, Some(a.ty as u64), r, false);
+    let t = attr_content(attr, a, siblings, off, ctx, out) || a.truncated;
+    if t {
+        out.truncated();
+    }
+    out.close();
+    t
+}
+
+/// What is inside a known attribute's node; returns whether the node is
+/// truncated by what it holds.
+fn attr_content<O: Out>(
+    attr: &'static Attr,
+    a: &Raw<'_>,
+    siblings: &[u8],
+    off: usize,
+    ctx: Ctx,
+    out: &mut O,
+) -> bool {
+    let poff = off + NLA_HDRLEN;
+    let mut truncated = false;
     if attr.secret && !ctx.show_secrets {
         // A secret struct (`struct xfrm_algo`) keeps its header (the
         // algorithm's name, the key length); the key after it is hidden.
         if let AttrKind::Struct(st) = attr.kind {
-            let (children, used, _) = decode_struct(st, a.payload, off + NLA_HDRLEN, ctx.deeper());
-            n.children = children;
+            let (used, _) = decode_struct(st, a.payload, poff, ctx.deeper(), out);
             if used < a.payload.len() {
-                let mut key = Node::new(
+                out.open(
                     "key",
                     None,
-                    Value::None,
-                    range(off + NLA_HDRLEN + used, a.payload.len() - used),
+                    range(poff + used, a.payload.len() - used),
+                    false,
                 );
-                key.redacted = true;
-                n.children.push(key);
+                out.redacted();
+                out.close();
             }
         } else {
-            n.redacted = true;
+            out.redacted();
         }
-        return n;
+        return false;
     }
     if ctx.depth >= MAX_DEPTH {
-        n.value = Value::Bytes(a.payload.to_vec());
-        return n;
+        out.value(Val::Bytes(a.payload));
+        return false;
+    }
+    if out.hides_children() && is_container(attr.kind) {
+        return skim(out, |s| attr_content(attr, a, siblings, off, ctx, s));
     }
     let p = a.payload;
     let order = if a.flags & NLA_F_NET_BYTEORDER != 0 {
@@ -371,12 +405,8 @@ fn decode_attr(
     match attr.kind {
         AttrKind::Unused | AttrKind::Binary => match tables::binary_override(attr.name) {
             // A spec's plain `binary` that has a structure after all.
-            Some(better) => {
-                let mut o = decode_attr(Some(better), a, siblings, off, ctx);
-                o.name = attr.name;
-                return o;
-            }
-            None => n.value = bytes_value(p, attr.hint),
+            Some(better) => return attr_content(better, a, siblings, off, ctx, out),
+            None => out.value(bytes_value(p, attr.hint)),
         },
         AttrKind::Records(st, set) => {
             let head = struct_size(st, ctx.depth);
@@ -389,89 +419,75 @@ fn decode_attr(
                     .map_or(0, |b| usize::from(u16::from_ne_bytes([b[0], b[1]])));
                 if len < head || len > rest.len() {
                     // A record that does not fit: the rest as bytes.
-                    let mut bad = Node::new(
-                        "",
-                        None,
-                        Value::Bytes(rest.to_vec()),
-                        range(poff + pos, rest.len()),
-                    );
-                    bad.unknown = true;
-                    bad.truncated = a.truncated || len > rest.len();
-                    n.truncated |= bad.truncated;
-                    n.children.push(bad);
+                    let bad = a.truncated || len > rest.len();
+                    bytes_node(out, "", rest, range(poff + pos, rest.len()), true, bad);
+                    truncated |= bad;
                     break;
                 }
-                let (children, _, _) = decode_struct(st, &rest[..head], poff + pos, ctx.deeper());
-                let mut item = Node::new(st.name, Some(i), Value::None, range(poff + pos, len));
-                item.children = children;
-                let (c, t) =
-                    decode_attrs(Some(set), &rest[head..len], poff + pos + head, ctx.deeper());
-                item.children.extend(c);
-                item.truncated = t;
-                n.children.push(item);
+                out.open(st.name, Some(i), range(poff + pos, len), false);
+                decode_struct(st, &rest[..head], poff + pos, ctx.deeper(), out);
+                let t = decode_attrs(
+                    Some(set),
+                    &rest[head..len],
+                    poff + pos + head,
+                    ctx.deeper(),
+                    out,
+                );
+                if t {
+                    out.truncated();
+                }
+                out.close();
                 pos += len.next_multiple_of(4);
                 i += 1;
             }
         }
-        AttrKind::Pad => n.value = Value::Bytes(p.to_vec()),
-        AttrKind::Flag => {
-            n.value = Value::Present;
-        }
+        AttrKind::Pad => out.value(Val::Bytes(p)),
+        AttrKind::Flag => out.value(Val::Present),
         AttrKind::Scalar(s) => match scalar_value(s, p, order, attr.hint, attr.enumeration) {
-            Some(v) if p.len() == s.size() || !a.truncated => n.value = v,
+            Some(v) if p.len() == s.size() || !a.truncated => out.value(v),
             _ => {
-                n.value = Value::Bytes(p.to_vec());
-                n.truncated = a.truncated;
+                out.value(Val::Bytes(p));
+                truncated = a.truncated;
             }
         },
         AttrKind::Uint | AttrKind::Sint => match uint(p, order) {
             Some(v) => {
                 let signed = matches!(attr.kind, AttrKind::Sint).then_some(p.len());
-                n.value = number_value(v, signed, attr.enumeration, attr.hint);
+                out.value(number_value(v, signed, attr.enumeration, attr.hint));
             }
-            None => n.value = Value::Bytes(p.to_vec()),
+            None => out.value(Val::Bytes(p)),
         },
-        AttrKind::String => n.value = Value::Str(text(p)),
+        AttrKind::String => out.value(Val::Str(p)),
         AttrKind::Struct(st) => {
-            let (children, used, short) = decode_struct(st, p, poff, ctx.deeper());
-            n.children = children;
-            n.truncated = short && a.truncated;
+            let (used, short) = decode_struct(st, p, poff, ctx.deeper(), out);
+            truncated = short && a.truncated;
             if used < p.len() {
-                let mut extra = Node::new(
+                bytes_node(
+                    out,
                     "",
-                    None,
-                    Value::Bytes(p[used..].to_vec()),
+                    &p[used..],
                     range(poff + used, p.len() - used),
+                    true,
+                    false,
                 );
-                extra.unknown = true;
-                n.children.push(extra);
             }
         }
         AttrKind::Array(s) => {
-            let size = s.size();
-            let mut items = Vec::with_capacity(p.len() / size);
-            for chunk in p.chunks_exact(size) {
-                let v = uint(chunk, order).unwrap_or(0);
-                items.push(if s.signed() {
-                    sign_extend(v, size) as i128
-                } else {
-                    v as i128
-                });
-            }
-            n.value = Value::Array(items);
-            if !p.len().is_multiple_of(size) {
-                n.truncated = a.truncated;
+            out.value(Val::Array {
+                scalar: s,
+                order,
+                bytes: p,
+            });
+            if !p.len().is_multiple_of(s.size()) {
+                truncated = a.truncated;
             }
         }
         AttrKind::StructAttrs(st, set) => {
-            let (children, used, short) = decode_struct(st, p, poff, ctx.deeper());
-            n.children = children;
-            n.truncated |= short;
+            let (used, short) = decode_struct(st, p, poff, ctx.deeper(), out);
+            truncated |= short;
             // Attributes start at the 4-byte boundary after the struct.
             let used = used.next_multiple_of(4).min(p.len());
-            let (c, t) = decode_attrs(Some(set), &p[used..], poff + used, ctx.deeper());
-            n.children.extend(c);
-            n.truncated |= t;
+            truncated |= decode_attrs(Some(set), &p[used..], poff + used, ctx.deeper(), out);
         }
         AttrKind::StructArray(st) => {
             // One child per element, numbered by its index.
@@ -479,111 +495,135 @@ fn decode_attr(
             let mut pos = 0;
             while size > 0 && pos < p.len() {
                 let chunk = &p[pos..(pos + size).min(p.len())];
-                let (children, _, short) = decode_struct(st, chunk, poff + pos, ctx.deeper());
-                let mut item = Node::new(
+                out.open(
                     st.name,
                     Some((pos / size) as u64),
-                    Value::None,
                     range(poff + pos, chunk.len()),
+                    false,
                 );
-                item.children = children;
-                item.truncated = short;
-                n.children.push(item);
+                let (_, short) = decode_struct(st, chunk, poff + pos, ctx.deeper(), out);
+                if short {
+                    out.truncated();
+                }
+                out.close();
                 pos += size;
             }
         }
         AttrKind::Bitfield32 => {
             if p.len() >= 8 {
-                let value = u32::from_ne_bytes([p[0], p[1], p[2], p[3]]);
-                let selector = u32::from_ne_bytes([p[4], p[5], p[6], p[7]]);
-                let names = match attr.enumeration {
-                    Some(e) if e.flags => flag_names(e, value as u64).0,
-                    _ => Vec::new(),
-                };
-                n.value = Value::Bitfield {
-                    value,
-                    selector,
-                    names,
-                };
+                out.value(Val::Bitfield {
+                    value: u32::from_ne_bytes([p[0], p[1], p[2], p[3]]),
+                    selector: u32::from_ne_bytes([p[4], p[5], p[6], p[7]]),
+                    e: attr.enumeration.filter(|e| e.flags),
+                });
             } else {
-                n.value = Value::Bytes(p.to_vec());
+                out.value(Val::Bytes(p));
             }
         }
-        AttrKind::Nest(set) => {
-            let (c, t) = decode_attrs(Some(set), p, poff, ctx.deeper());
-            n.children = c;
-            n.truncated |= t;
-        }
+        AttrKind::Nest(set) => truncated |= decode_attrs(Some(set), p, poff, ctx.deeper(), out),
         AttrKind::IndexedArray(elem) => {
-            let (c, t) = decode_indexed(elem, false, p, poff, ctx.deeper());
-            n.children = c;
-            n.truncated |= t;
+            truncated |= decode_indexed(elem, false, p, poff, ctx.deeper(), out);
         }
         AttrKind::TypelessList(elem) => {
-            let (c, t) = decode_indexed(elem, true, p, poff, ctx.deeper());
-            n.children = c;
-            n.truncated |= t;
+            truncated |= decode_indexed(elem, true, p, poff, ctx.deeper(), out);
         }
         AttrKind::NestTypeValue { set, keys } => {
-            let (c, t) = decode_type_value(set, keys, p, poff, ctx.deeper());
-            n.children = c;
-            n.truncated |= t;
+            truncated |= decode_type_value(set, keys, p, poff, ctx.deeper(), out);
         }
         AttrKind::SubMessage { msg, selector } => {
-            let kind = find_attr(siblings, selector).map(text);
-            let format = kind.as_deref().and_then(|k| {
+            let kind = find_attr(siblings, selector).map(text_of);
+            let format = kind.and_then(|k| {
                 msg.formats
                     .iter()
-                    .find(|f| f.value == k)
+                    .find(|f| f.value.as_bytes() == k)
                     // Kinds the spec lacks, written by hand.
-                    .or_else(|| tables::rt_linkinfo::format(msg.name, k))
+                    .or_else(|| tables::rt_linkinfo::format(msg.name, &text(k)))
             });
             match format {
                 Some(f) => {
                     let mut used = 0;
                     if let Some(h) = f.header {
-                        let (c, u, short) = decode_struct(h, p, poff, ctx.deeper());
-                        n.children = c;
+                        let (u, short) = decode_struct(h, p, poff, ctx.deeper(), out);
                         used = u;
-                        n.truncated |= short;
+                        truncated |= short;
                     }
                     let rest = p.get(used..).unwrap_or(&[]);
-                    let (c, t) = decode_attrs(f.attrs, rest, poff + used, ctx.deeper());
-                    n.children.extend(c);
-                    n.truncated |= t;
+                    truncated |= decode_attrs(f.attrs, rest, poff + used, ctx.deeper(), out);
                 }
-                None => n.value = Value::Bytes(p.to_vec()),
+                None => out.value(Val::Bytes(p)),
             }
         }
     }
-    n
+    truncated
 }
 
-/// An attribute the tables do not know: its number and bytes, and its
-/// children when the kernel marked it nested and it parses as a nest.
-fn unknown_attr(a: &Raw<'_>, r: (u32, u32), poff: usize, ctx: Ctx) -> Node {
-    let mut n = Node::new("", Some(a.ty as u64), Value::Bytes(a.payload.to_vec()), r);
-    n.unknown = true;
-    if a.flags & NLA_F_NESTED != 0 && ctx.depth < MAX_DEPTH {
-        let (c, t) = decode_attrs(None, a.payload, poff, ctx.deeper());
-        if !t || a.truncated {
-            n.children = c;
-            n.value = Value::None;
-        }
+/// Walks the children of `out`'s open node with [`Skim`], when `out` shows
+/// them only as a whole: only whether there are any matters, and whether
+/// they end early (what `walk` returns).
+fn skim<O: Out>(out: &mut O, walk: impl FnOnce(&mut Skim) -> bool) -> bool {
+    let mut s = Skim::default();
+    let t = walk(&mut s);
+    if s.children {
+        out.children_hidden();
     }
-    n
+    t
+}
+
+/// Kinds whose node holds children and never a value of its own.
+fn is_container(k: AttrKind) -> bool {
+    matches!(
+        k,
+        AttrKind::Records(..)
+            | AttrKind::Struct(_)
+            | AttrKind::StructAttrs(..)
+            | AttrKind::StructArray(_)
+            | AttrKind::Nest(_)
+            | AttrKind::IndexedArray(_)
+            | AttrKind::TypelessList(_)
+            | AttrKind::NestTypeValue { .. }
+    )
+}
+
+/// A string attribute's bytes up to its first NUL.
+fn text_of(b: &[u8]) -> &[u8] {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    &b[..end]
+}
+
+/// An attribute the tables do not know: its number and bytes, or its
+/// children when the kernel marked it nested and it parses as a nest.
+fn unknown_attr<O: Out>(a: &Raw<'_>, r: (u32, u32), poff: usize, ctx: Ctx, out: &mut O) -> bool {
+    out.open("", Some(a.ty as u64), r, true);
+    // Whether it parses whole is known only after a walk: a dry one first.
+    let nest = a.flags & NLA_F_NESTED != 0
+        && ctx.depth < MAX_DEPTH
+        && (a.truncated || !decode_attrs(None, a.payload, poff, ctx.deeper(), &mut NullOut));
+    if nest && out.hides_children() {
+        skim(out, |s| {
+            decode_attrs(None, a.payload, poff, ctx.deeper(), s)
+        });
+    } else if nest {
+        decode_attrs(None, a.payload, poff, ctx.deeper(), out);
+    } else {
+        out.value(Val::Bytes(a.payload));
+    }
+    if a.truncated {
+        out.truncated();
+    }
+    out.close();
+    a.truncated
 }
 
 /// Elements of an indexed array (each attribute's number is its index) or
 /// of a typeless list (`keep_name`: elements keep the element's name).
-fn decode_indexed(
+fn decode_indexed<O: Out>(
     elem: &'static Attr,
     keep_name: bool,
     b: &[u8],
     off: usize,
     ctx: Ctx,
-) -> (Vec<Node>, bool) {
-    let mut nodes = Vec::new();
+    out: &mut O,
+) -> bool {
     let mut truncated = false;
     let mut pos = 0usize;
     while let Some(step) = next_attr(b.get(pos..).unwrap_or(&[])) {
@@ -591,33 +631,27 @@ fn decode_indexed(
             truncated = true;
             break;
         };
-        let mut n = decode_attr(Some(elem), &a, b, off + pos, ctx);
         // Array elements are named by their index (rendered `[1]`).
-        if !keep_name {
-            n.name = "";
-        }
-        n.number = Some(a.ty as u64);
-        n.truncated |= a.truncated;
-        truncated |= n.truncated;
-        nodes.push(n);
+        let name = if keep_name { elem.name } else { "" };
+        truncated |= decode_attr(Some(elem), name, &a, b, off + pos, ctx, out);
         pos = (pos + a.len + 3) & !3;
     }
-    (nodes, truncated)
+    truncated
 }
 
 /// `nest-type-value`: one nesting level per key, each attribute's number
 /// the key's value; the innermost level holds `set`.
-fn decode_type_value(
+fn decode_type_value<O: Out>(
     set: &'static AttrSet,
     keys: &'static [&'static str],
     b: &[u8],
     off: usize,
     ctx: Ctx,
-) -> (Vec<Node>, bool) {
+    out: &mut O,
+) -> bool {
     let Some((key, rest)) = keys.split_first() else {
-        return decode_attrs(Some(set), b, off, ctx);
+        return decode_attrs(Some(set), b, off, ctx, out);
     };
-    let mut nodes = Vec::new();
     let mut truncated = false;
     let mut pos = 0usize;
     while let Some(step) = next_attr(b.get(pos..).unwrap_or(&[])) {
@@ -625,18 +659,27 @@ fn decode_type_value(
             truncated = true;
             break;
         };
-        let mut n = Node::new(key, Some(a.ty as u64), Value::None, range(off + pos, a.len));
-        if ctx.depth < MAX_DEPTH {
-            let (c, t) =
-                decode_type_value(set, rest, a.payload, off + pos + NLA_HDRLEN, ctx.deeper());
-            n.children = c;
-            n.truncated = t || a.truncated;
+        out.open(key, Some(a.ty as u64), range(off + pos, a.len), false);
+        let t = if ctx.depth < MAX_DEPTH {
+            let t = decode_type_value(
+                set,
+                rest,
+                a.payload,
+                off + pos + NLA_HDRLEN,
+                ctx.deeper(),
+                out,
+            );
+            t || a.truncated
         } else {
-            n.value = Value::Bytes(a.payload.to_vec());
+            out.value(Val::Bytes(a.payload));
+            false
+        };
+        if t {
+            out.truncated();
         }
-        truncated |= n.truncated;
-        nodes.push(n);
+        out.close();
+        truncated |= t;
         pos = (pos + a.len + 3) & !3;
     }
-    (nodes, truncated)
+    truncated
 }

@@ -11,7 +11,9 @@ use super::{
     engine::{self, Ctx},
     errno::errno,
     flags::{self, FlagKind},
-    generated, rtnl_names,
+    generated,
+    out::{Out, TreeOut, Val},
+    rtnl_names,
     table::{MsgDef, OpKind, Struct},
     tables,
     tree::{ErrorInfo, Header, Message, Node, Value},
@@ -45,13 +47,24 @@ pub struct Walk {
     pub shallow: bool,
 }
 
-pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8], shallow: bool) -> Vec<Message> {
+/// Every message of a buffer; the nodes of each go to `out`, which is
+/// told when a message ends ([`Out::end_message`]).
+pub fn decode_buffer<O: Out>(
+    d: &Decoder,
+    protocol: u32,
+    data: &[u8],
+    shallow: bool,
+    out: &mut O,
+) -> Vec<Message> {
     let walk = Walk { depth: 0, shallow };
     // Kernel uevents are text without a netlink header.
     if protocol == NETLINK_KOBJECT_UEVENT {
-        return vec![tables::uevent::decode(data)];
+        let mut m = tables::uevent::decode(data);
+        out.nodes(core::mem::take(&mut m.body));
+        out.end_message(&mut m);
+        return vec![m];
     }
-    let mut out = Vec::new();
+    let mut msgs = Vec::new();
     for f in frames(data) {
         match f {
             Frame::Msg {
@@ -59,9 +72,12 @@ pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8], shallow: bool) -> 
                 payload,
                 start,
                 end,
-            } => out.push(decode_message(
-                d, protocol, &hdr, payload, start, end, false, walk,
-            )),
+            } => {
+                let mut m =
+                    decode_message(d, protocol, &hdr, payload, start, end, false, walk, out);
+                out.end_message(&mut m);
+                msgs.push(m);
+            }
             Frame::Bad {
                 start,
                 rest,
@@ -70,7 +86,7 @@ pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8], shallow: bool) -> 
                 // The header is whole: decode what there is of the message.
                 if let Some(hdr) = NlMsgHdr::parse(rest) {
                     let payload = &rest[NLMSG_HDRLEN..];
-                    out.push(decode_message(
+                    let mut m = decode_message(
                         d,
                         protocol,
                         &hdr,
@@ -79,7 +95,10 @@ pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8], shallow: bool) -> 
                         start + rest.len(),
                         true,
                         walk,
-                    ));
+                        out,
+                    );
+                    out.end_message(&mut m);
+                    msgs.push(m);
                 }
             }
             Frame::Bad {
@@ -96,28 +115,26 @@ pub fn decode_buffer(d: &Decoder, protocol: u32, data: &[u8], shallow: bool) -> 
                         format!("nlmsg_len {len}, {} bytes captured", rest.len())
                     }
                 };
-                let mut raw = Node::new(
-                    "",
-                    None,
-                    Value::Bytes(rest.to_vec()),
-                    (start as u32, (start + rest.len()) as u32),
-                );
-                raw.unknown = true;
-                out.push(Message {
+                let range = (start as u32, (start + rest.len()) as u32);
+                out.open("", None, range, true);
+                out.value(Val::Bytes(rest));
+                out.close();
+                let mut m = Message {
                     protocol,
-                    range: raw.range,
+                    range,
                     header: NlMsgHdr::parse(rest)
                         .map(|h| header(&h))
                         .unwrap_or_default(),
-                    body: vec![raw],
                     truncated: true,
                     malformed: Some(why),
                     ..Message::default()
-                });
+                };
+                out.end_message(&mut m);
+                msgs.push(m);
             }
         }
     }
-    out
+    msgs
 }
 
 /// How the flags above the low byte read for a message of this definition.
@@ -149,7 +166,7 @@ fn flag_kind(protocol: u32, ty: u16, def: Option<&MsgDef>, hflags: u16) -> FlagK
     clippy::too_many_arguments,
     reason = "the frame's parts, kept apart to avoid copying"
 )]
-fn decode_message(
+fn decode_message<O: Out>(
     d: &Decoder,
     protocol: u32,
     hdr: &NlMsgHdr,
@@ -158,6 +175,7 @@ fn decode_message(
     end: usize,
     truncated: bool,
     walk: Walk,
+    out: &mut O,
 ) -> Message {
     let mut m = Message {
         protocol,
@@ -177,9 +195,8 @@ fn decode_message(
     match hdr.ty {
         // The connector sends everything as NLMSG_DONE, after a cn_msg.
         _ if protocol == NETLINK_CONNECTOR => {
-            let (name, nodes, short) = tables::connector::decode(payload, off, ctx);
+            let (name, short) = tables::connector::decode(payload, off, ctx, out);
             m.type_name = Some(name);
-            m.body = nodes;
             m.truncated |= short;
         }
         NLMSG_NOOP => m.type_name = Some("NLMSG_NOOP"),
@@ -193,7 +210,7 @@ fn decode_message(
         }
         NLMSG_OVERRUN => m.type_name = Some("NLMSG_OVERRUN"),
         _ if protocol == NETLINK_GENERIC => {
-            def = decode_genl(d, hdr, payload, off, ctx, &mut m);
+            def = decode_genl(d, hdr, payload, off, ctx, &mut m, out);
         }
         ty => {
             def = if protocol == NETLINK_SOCK_DIAG {
@@ -212,16 +229,11 @@ fn decode_message(
                     // Audit records are text (`audit(...): key=value ...`).
                     m.type_name = Some(def.name);
                     let r = (off as u32, (off + payload.len()) as u32);
-                    m.body.push(Node::new(
-                        "text",
-                        None,
-                        Value::Str(engine::text(payload)),
-                        r,
-                    ));
+                    out.leaf("text", None, Val::Str(payload), r);
                 }
                 Some(def) => {
                     m.type_name = Some(def.name);
-                    body(def.header, Some(def), payload, off, ctx, &mut m);
+                    body(def.header, Some(def), payload, off, ctx, &mut m, out);
                 }
                 None => {
                     if protocol == NETLINK_ROUTE {
@@ -230,7 +242,7 @@ fn decode_message(
                     // Every netfilter message starts with nfgenmsg.
                     let fixed = (protocol == NETLINK_NETFILTER)
                         .then_some(&generated::nftables::STRUCT_NFGENMSG);
-                    body(fixed, None, payload, off, ctx, &mut m);
+                    body(fixed, None, payload, off, ctx, &mut m, out);
                 }
             }
         }
@@ -247,21 +259,21 @@ fn decode_message(
 }
 
 /// A fixed header then attributes (or, with no table, the payload as hex).
-fn body(
+fn body<O: Out>(
     fixed: Option<&'static Struct>,
     def: Option<&'static MsgDef>,
     payload: &[u8],
     off: usize,
     ctx: Ctx,
     m: &mut Message,
+    out: &mut O,
 ) {
     if ctx.shallow {
         return;
     }
     let mut used = 0;
     if let Some(st) = fixed {
-        let (nodes, u, short) = engine::decode_struct(st, payload, off, ctx);
-        m.body.extend(nodes);
+        let (u, short) = engine::decode_struct(st, payload, off, ctx, out);
         m.truncated |= short;
         // Attributes start at the next 4-byte boundary (`nlmsg_attrdata`),
         // which matters after 1-byte headers such as `rtgenmsg`.
@@ -276,49 +288,44 @@ fn body(
         // TLVs (audit rules, say), so it is shown as bytes.
         Some(def) if def.attrs.is_none() => {
             let r = ((off + used) as u32, (off + payload.len()) as u32);
-            m.body
-                .push(Node::new("payload", None, Value::Bytes(rest.to_vec()), r));
+            out.leaf("payload", None, Val::Bytes(rest), r);
         }
         Some(def) => {
-            let (nodes, t) = engine::decode_attrs(def.attrs, rest, off + used, ctx);
-            m.body.extend(nodes);
-            m.truncated |= t;
+            m.truncated |= engine::decode_attrs(def.attrs, rest, off + used, ctx, out);
         }
         None => {
-            let mut n = Node::new(
-                "",
-                None,
-                Value::Bytes(rest.to_vec()),
-                ((off + used) as u32, (off + payload.len()) as u32),
-            );
-            n.unknown = true;
-            m.body.push(n);
+            let r = ((off + used) as u32, (off + payload.len()) as u32);
+            out.open("", None, r, true);
+            out.value(Val::Bytes(rest));
+            out.close();
         }
     }
 }
 
 /// `genlmsghdr`, then the family's command.
-fn decode_genl(
+fn decode_genl<O: Out>(
     d: &Decoder,
     hdr: &NlMsgHdr,
     payload: &[u8],
     off: usize,
     ctx: Ctx,
     m: &mut Message,
+    out: &mut O,
 ) -> Option<&'static MsgDef> {
     let fam = d.genl.get(&hdr.ty);
     m.family = fam.map(|f| f.name.clone());
     if payload.len() < GENL_HDRLEN {
         m.truncated = true;
         if !payload.is_empty() {
-            let mut n = Node::new(
+            out.open(
                 "genlmsghdr",
                 None,
-                Value::Bytes(payload.to_vec()),
                 (off as u32, (off + payload.len()) as u32),
+                false,
             );
-            n.truncated = true;
-            m.body.push(n);
+            out.value(Val::Bytes(payload));
+            out.truncated();
+            out.close();
         }
         return None;
     }
@@ -328,28 +335,26 @@ fn decode_genl(
         .and_then(|f| f.defs.get(&(cmd as u16)))
         .and_then(|defs| defs.pick(request));
     m.type_name = def.map(|d| d.name);
-    m.body.push(Node::new(
+    out.leaf(
         "cmd",
         None,
-        Value::Unsigned(cmd as u64),
+        Val::Unsigned(cmd as u64),
         (off as u32, off as u32 + 1),
-    ));
-    m.body.push(Node::new(
+    );
+    out.leaf(
         "version",
         None,
-        Value::Unsigned(payload[1] as u64),
+        Val::Unsigned(payload[1] as u64),
         (off as u32 + 1, off as u32 + 2),
-    ));
+    );
     let rest = &payload[GENL_HDRLEN..];
     let roff = off + GENL_HDRLEN;
     match (def, fam.and_then(|f| f.table)) {
-        (Some(def), _) => body(def.header, Some(def), rest, roff, ctx, m),
+        (Some(def), _) => body(def.header, Some(def), rest, roff, ctx, m, out),
         // A known family but an unknown command: its attributes are still
         // attributes, shown by number.
         (None, _) if !ctx.shallow => {
-            let (nodes, t) = engine::decode_attrs(None, rest, roff, ctx);
-            m.body.extend(nodes);
-            m.truncated |= t;
+            m.truncated |= engine::decode_attrs(None, rest, roff, ctx, out);
         }
         (None, _) => {}
     }
@@ -401,7 +406,10 @@ fn decode_error(
                         ..Message::default()
                     }
                 } else {
-                    decode_message(
+                    // The echoed request is kept as a tree whatever the
+                    // output: the extended ack's offset points into it.
+                    let mut tree = TreeOut::default();
+                    let mut rm = decode_message(
                         d,
                         protocol,
                         &req,
@@ -413,7 +421,10 @@ fn decode_error(
                             depth: walk.depth + 1,
                             ..walk
                         },
-                    )
+                        &mut tree,
+                    );
+                    tree.end_message(&mut rm);
+                    rm
                 };
                 if capped {
                     // Only the header was echoed: no body to show.
@@ -442,8 +453,7 @@ fn decode_error(
             depth: 0,
             shallow: false,
         };
-        let (nodes, t) =
-            engine::decode_attrs(Some(&tables::EXTACK), &payload[pos..], off + pos, ctx);
+        let (nodes, t) = engine::attr_nodes(Some(&tables::EXTACK), &payload[pos..], off + pos, ctx);
         m.truncated |= t;
         for n in &nodes {
             match (n.number, &n.value) {

@@ -12,7 +12,9 @@ mod engine;
 mod errno;
 pub mod flags;
 pub mod generated;
+mod line;
 mod message;
+mod out;
 mod render;
 mod rtnl_names;
 pub mod table;
@@ -198,13 +200,37 @@ impl Decoder {
 
     /// Decodes every message in `data` (one captured buffer).
     pub fn decode(&self, protocol: u32, data: &[u8]) -> Vec<Message> {
-        message::decode_buffer(self, protocol, data, false)
+        message::decode_buffer(self, protocol, data, false, &mut out::TreeOut::default())
     }
 
     /// Like [`Decoder::decode`] but stops at what identifies each message:
-    /// type and family names, flags, errors; `body` stays empty. For
-    /// filtering before paying for the whole tree.
+    /// type and family names, flags, errors; `body` stays empty (but for
+    /// generic netlink's `cmd` and `version`). For filtering before paying
+    /// for the whole tree.
     pub fn decode_headers(&self, protocol: u32, data: &[u8]) -> Vec<Message> {
-        message::decode_buffer(self, protocol, data, true)
+        message::decode_buffer(self, protocol, data, true, &mut out::TreeOut::default())
+    }
+
+    /// Each message's one-line summary, exactly as [`Message::summary`] of
+    /// [`Decoder::decode`]'s messages, with the messages as
+    /// [`Decoder::decode_headers`] gives them (the tree is not built: this
+    /// is several times cheaper than decoding).
+    pub fn summaries(&self, protocol: u32, data: &[u8]) -> Vec<(Message, String)> {
+        let mut out = line::LineOut::default();
+        let mut msgs = message::decode_buffer(self, protocol, data, false, &mut out);
+        for m in &mut msgs {
+            // Only an echoed request was built as a tree; headers keep none.
+            m.body.clear();
+        }
+        msgs.into_iter().zip(out.lines).collect()
+    }
+
+    /// The byte ranges of `data` that hold secrets (values shown as
+    /// `<redacted>` unless [`DecodeOptions::show_secrets`]), without
+    /// building trees: what a recorder zeroes before storing a buffer.
+    pub fn secret_ranges(&self, protocol: u32, data: &[u8]) -> Vec<(u32, u32)> {
+        let mut out = out::SecretsOut::default();
+        message::decode_buffer(self, protocol, data, false, &mut out);
+        out.ranges
     }
 }

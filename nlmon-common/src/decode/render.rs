@@ -16,9 +16,9 @@ use super::{
 };
 
 /// Bytes shown in a summary before it says how many there were.
-const SUMMARY_BYTES: usize = 32;
+pub(super) const SUMMARY_BYTES: usize = 32;
 /// Nesting levels a summary spells out.
-const SUMMARY_DEPTH: usize = 2;
+pub(super) const SUMMARY_DEPTH: usize = 2;
 
 fn hex(out: &mut String, b: &[u8]) {
     for x in b {
@@ -179,7 +179,7 @@ impl Node {
                 out.push('{');
                 let mut first = true;
                 for c in &self.children {
-                    if is_pad(c) {
+                    if is_pad(c.name) {
                         continue;
                     }
                     if !first {
@@ -238,8 +238,9 @@ impl Node {
     }
 }
 
-fn is_pad(n: &Node) -> bool {
-    n.name.ends_with("_PAD") || n.name == "pad"
+/// Padding is left out of summaries.
+pub(super) fn is_pad(name: &str) -> bool {
+    name.ends_with("_PAD") || name == "pad"
 }
 
 impl Message {
@@ -293,6 +294,22 @@ impl Message {
 
     /// One line: the header, then every field and attribute briefly.
     pub fn summary(&self) -> String {
+        let mut s = self.summary_head();
+        for n in &self.body {
+            if is_pad(n.name) {
+                continue;
+            }
+            s.push(' ');
+            n.summarise(&mut s, 0);
+        }
+        if self.truncated {
+            s.push_str(" TRUNCATED");
+        }
+        s
+    }
+
+    /// The summary up to the message's nodes: names, flags, error.
+    pub(super) fn summary_head(&self) -> String {
         let mut s = self.head();
         if let Some(why) = &self.malformed {
             let _ = write!(s, " ({why})");
@@ -327,16 +344,6 @@ impl Message {
                 }
                 _ => {}
             }
-        }
-        for n in &self.body {
-            if is_pad(n) {
-                continue;
-            }
-            s.push(' ');
-            n.summarise(&mut s, 0);
-        }
-        if self.truncated {
-            s.push_str(" TRUNCATED");
         }
         s
     }

@@ -3,13 +3,11 @@
 //! (`CN_IDX_PROC`) a `struct proc_event` whose union member is chosen by
 //! `what`: from `include/uapi/linux/connector.h` and `cn_proc.h`.
 
-use alloc::vec::Vec;
-
 use super::dsl::*;
 use crate::decode::{
     engine::{Ctx, decode_struct},
+    out::{Out, Val},
     table::{Enum, Field, Hint, Struct},
-    tree::Node,
 };
 
 /// `CN_IDX_*`.
@@ -162,36 +160,35 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// The message's name and nodes, and whether `payload` ended early.
-pub fn decode(payload: &[u8], off: usize, ctx: Ctx) -> (&'static str, Vec<Node>, bool) {
-    let (mut nodes, used, short) = decode_struct(&CN_MSG, payload, off, ctx);
+/// The message's nodes, into `out`: returns its name and whether `payload`
+/// ended early.
+pub fn decode<O: Out>(payload: &[u8], off: usize, ctx: Ctx, out: &mut O) -> (&'static str, bool) {
+    let (used, short) = decode_struct(&CN_MSG, payload, off, ctx, out);
     if short {
-        return ("cn_msg", nodes, true);
+        return ("cn_msg", true);
     }
     let data = &payload[used..];
     let doff = off + used;
     let proc = u32_at(payload, 0) == Some(1) && u32_at(payload, 4) == Some(1);
     if !proc || data.is_empty() {
         if !data.is_empty() {
-            nodes.push(Node::new(
+            out.leaf(
                 "data",
                 None,
-                crate::decode::Value::Bytes(data.to_vec()),
+                Val::Bytes(data),
                 (doff as u32, (doff + data.len()) as u32),
-            ));
+            );
         }
-        return ("cn_msg", nodes, false);
+        return ("cn_msg", false);
     }
     // Userspace subscribes with a bare `enum proc_cn_mcast_op`.
     if data.len() == 4 {
-        let (n, _, s) = decode_struct(&MCAST, data, doff, ctx);
-        nodes.extend(n);
-        return ("PROC_CN_MCAST", nodes, s);
+        let (_, s) = decode_struct(&MCAST, data, doff, ctx, out);
+        return ("PROC_CN_MCAST", s);
     }
-    let (n, hused, s) = decode_struct(&PROC_EVENT, data, doff, ctx);
-    nodes.extend(n);
+    let (hused, s) = decode_struct(&PROC_EVENT, data, doff, ctx, out);
     if s {
-        return ("PROC_EVENT", nodes, true);
+        return ("PROC_EVENT", true);
     }
     let what = u32_at(data, 0).unwrap_or(0);
     let name = match WHAT.name_of(what as u64) {
@@ -210,22 +207,21 @@ pub fn decode(payload: &[u8], off: usize, ctx: Ctx) -> (&'static str, Vec<Node>,
     let rest = &data[hused..];
     match event_data(what) {
         Some(st) => {
-            let (n, _, s) = decode_struct(st, rest, doff + hused, ctx);
-            nodes.extend(n);
-            (name, nodes, s)
+            let (_, s) = decode_struct(st, rest, doff + hused, ctx, out);
+            (name, s)
         }
         None => {
             if !rest.is_empty() {
-                let mut n = Node::new(
+                out.open(
                     "event_data",
                     None,
-                    crate::decode::Value::Bytes(rest.to_vec()),
                     ((doff + hused) as u32, (doff + data.len()) as u32),
+                    true,
                 );
-                n.unknown = true;
-                nodes.push(n);
+                out.value(Val::Bytes(rest));
+                out.close();
             }
-            (name, nodes, false)
+            (name, false)
         }
     }
 }

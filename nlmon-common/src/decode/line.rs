@@ -1,0 +1,375 @@
+//! The one-line summary written straight from the walk, without building
+//! the tree: what [`Message::summary`] renders from a tree, byte for byte
+//! (a test compares the two over the golden corpus and every prefix of it).
+//! This is the default live output, so it avoids `core::fmt` for the common
+//! values and keeps one reused buffer.
+
+use alloc::{string::String, vec::Vec};
+use core::fmt::{self, Write as _};
+
+use super::{
+    engine::text,
+    out::{Out, Val, array_items},
+    render::{SUMMARY_BYTES, SUMMARY_DEPTH, is_pad},
+    tree::{Message, Value},
+};
+
+/// What the writer knows of a node not closed yet.
+#[derive(Clone, Copy, Default)]
+struct Frame {
+    unknown: bool,
+    /// Nothing of it is written (padding, or below a collapsed or
+    /// redacted node).
+    silent: bool,
+    children: bool,
+    /// A non-padding child was written (the next one needs a space).
+    wrote_child: bool,
+    /// Children shown as `{…}`.
+    collapsed: bool,
+    value: bool,
+    present: bool,
+    redacted: bool,
+    truncated: bool,
+}
+
+/// Writes summary lines; one per message, in [`LineOut::lines`].
+#[derive(Default)]
+pub struct LineOut {
+    open: Vec<Frame>,
+    /// The current message's nodes, as text.
+    body: Vec<u8>,
+    pub lines: Vec<String>,
+}
+
+/// Bytes as text through `core::fmt`, for the rare values that need it.
+struct Buf<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Buf<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len() * 2);
+    for &x in b {
+        out.push(HEX[(x >> 4) as usize]);
+        out.push(HEX[(x & 15) as usize]);
+    }
+}
+
+fn dec(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn signed(out: &mut Vec<u8>, v: i128) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    let m = v.unsigned_abs();
+    match u64::try_from(m) {
+        Ok(m) => dec(out, m),
+        Err(_) => {
+            let _ = write!(Buf(out), "{m}");
+        }
+    }
+}
+
+/// `{:#x}`.
+fn hex_num(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(b"0x");
+    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        out.push(HEX[((v >> (4 * i)) & 15) as usize]);
+    }
+}
+
+/// Text the summary may show bare: the rule of `render::plain`, on bytes.
+fn plain(b: &[u8]) -> bool {
+    !b.is_empty()
+        && b.iter()
+            .all(|&c| c.is_ascii_graphic() && !matches!(c, b'"' | b'{' | b'}' | b'=' | b'\\'))
+}
+
+/// Named bits of `raw` joined by commas; whether any was written, and the
+/// bits without a name.
+fn flag_list(out: &mut Vec<u8>, e: &super::table::Enum, raw: u64) -> (bool, u64) {
+    let mut rest = raw;
+    let mut any = false;
+    for &(mask, name) in e.entries {
+        if mask != 0 && raw & mask == mask {
+            if any {
+                out.push(b',');
+            }
+            out.extend_from_slice(name.as_bytes());
+            any = true;
+            rest &= !mask;
+        }
+    }
+    (any, rest)
+}
+
+/// A value as `Value`'s `Display` shows it.
+fn value(out: &mut Vec<u8>, v: Val<'_>) {
+    match v {
+        Val::Present => out.extend_from_slice(b"true"),
+        Val::Unsigned(v) => dec(out, v),
+        Val::Signed(v) => signed(out, v as i128),
+        Val::Hex(v) => hex_num(out, v),
+        Val::Enum { name: Some(n), .. } => out.extend_from_slice(n.as_bytes()),
+        Val::Enum { raw, name: None } => dec(out, raw),
+        Val::Flags { raw, e } => {
+            let (any, unknown) = flag_list(out, e, raw);
+            if unknown != 0 {
+                if any {
+                    out.push(b',');
+                }
+                hex_num(out, unknown);
+            } else if !any {
+                out.push(b'0');
+            }
+        }
+        Val::Bitfield { value, selector, e } => {
+            let any = e.is_some_and(|e| flag_list(out, e, value as u64).0);
+            if !any {
+                hex_num(out, value as u64);
+            }
+            out.push(b'/');
+            hex_num(out, selector as u64);
+        }
+        Val::Str(b) => {
+            let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+            if plain(&b[..end]) {
+                out.extend_from_slice(&b[..end]);
+            } else {
+                let _ = write!(Buf(out), "{:?}", text(b));
+            }
+        }
+        Val::Bytes(b) => hex_bytes(out, b),
+        Val::Ipv4(a) => {
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                dec(out, *x as u64);
+            }
+        }
+        Val::Ipv6(a) => {
+            let _ = write!(Buf(out), "{}", core::net::Ipv6Addr::from(a));
+        }
+        Val::Mac(b) => {
+            for (i, x) in b.iter().enumerate() {
+                if i > 0 {
+                    out.push(b':');
+                }
+                hex_bytes(out, core::slice::from_ref(x));
+            }
+        }
+        Val::Uuid(u) => {
+            for (i, x) in u.iter().enumerate() {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    out.push(b'-');
+                }
+                hex_bytes(out, core::slice::from_ref(x));
+            }
+        }
+        Val::Array {
+            scalar,
+            order,
+            bytes,
+        } => {
+            out.push(b'[');
+            for (i, x) in array_items(scalar, order, bytes).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                signed(out, x);
+            }
+            out.push(b']');
+        }
+        Val::Built(v) => {
+            let _ = write!(Buf(out), "{v}");
+        }
+    }
+}
+
+impl LineOut {
+    /// `=` after a name, unless the node is unknown (its label has it).
+    fn eq(&mut self, f: Frame) {
+        if !f.unknown {
+            self.body.push(b'=');
+        }
+    }
+}
+
+impl LineOut {
+    /// The open node `p` (at depth `depth - 1`) gets a child.
+    fn first_child(&mut self, p: &mut Frame, depth: usize) {
+        if !p.children && !p.silent && !p.redacted {
+            // The first child decides how the parent's value reads.
+            self.eq(*p);
+            if depth >= SUMMARY_DEPTH {
+                self.body.extend_from_slice("{…}".as_bytes());
+                p.collapsed = true;
+            } else {
+                self.body.push(b'{');
+            }
+        }
+        p.children = true;
+    }
+}
+
+impl Out for LineOut {
+    fn hides_children(&self) -> bool {
+        self.open.len() >= SUMMARY_DEPTH || self.open.last().is_some_and(|f| f.silent || f.redacted)
+    }
+
+    fn children_hidden(&mut self) {
+        let depth = self.open.len();
+        if let Some(&p) = self.open.last() {
+            let mut p = p;
+            self.first_child(&mut p, depth);
+            if let Some(last) = self.open.last_mut() {
+                *last = p;
+            }
+        }
+    }
+
+    fn open(&mut self, name: &'static str, number: Option<u64>, _: (u32, u32), unknown: bool) {
+        let depth = self.open.len();
+        let mut silent = is_pad(name);
+        if let Some(&p) = self.open.last() {
+            let mut p = p;
+            self.first_child(&mut p, depth);
+            silent |= p.silent || p.collapsed || p.redacted;
+            if !silent {
+                if p.wrote_child {
+                    self.body.push(b' ');
+                }
+                p.wrote_child = true;
+            }
+            if let Some(last) = self.open.last_mut() {
+                *last = p;
+            }
+        } else if !silent {
+            self.body.push(b' ');
+        }
+        if !silent {
+            match (unknown, number) {
+                (true, Some(n)) => {
+                    self.body.extend_from_slice(b"attr");
+                    hex_num(&mut self.body, n);
+                    self.body.push(b'=');
+                }
+                (true, None) => self.body.extend_from_slice(b"?="),
+                (false, Some(n)) if name.is_empty() => {
+                    self.body.push(b'[');
+                    dec(&mut self.body, n);
+                    self.body.push(b']');
+                }
+                (false, _) => self.body.extend_from_slice(name.as_bytes()),
+            }
+        }
+        self.open.push(Frame {
+            unknown,
+            silent,
+            ..Frame::default()
+        });
+    }
+
+    fn value(&mut self, v: Val<'_>) {
+        let Some(f) = self.open.last_mut() else {
+            return;
+        };
+        f.value = true;
+        if f.silent || f.redacted {
+            return;
+        }
+        let f = *f;
+        let bytes = match v {
+            Val::Bytes(b) => Some(b),
+            Val::Built(Value::Bytes(b)) => Some(&b[..]),
+            Val::Present | Val::Built(Value::Present) if !f.unknown => {
+                if let Some(f) = self.open.last_mut() {
+                    f.present = true;
+                }
+                return;
+            }
+            _ => None,
+        };
+        self.eq(f);
+        match bytes {
+            Some(b) => {
+                hex_bytes(&mut self.body, &b[..b.len().min(SUMMARY_BYTES)]);
+                if b.len() > SUMMARY_BYTES {
+                    self.body.extend_from_slice("…(".as_bytes());
+                    dec(&mut self.body, b.len() as u64);
+                    self.body.extend_from_slice(b" bytes)");
+                }
+            }
+            None => value(&mut self.body, v),
+        }
+    }
+
+    fn truncated(&mut self) {
+        if let Some(f) = self.open.last_mut() {
+            f.truncated = true;
+        }
+    }
+
+    fn redacted(&mut self) {
+        if let Some(f) = self.open.last_mut() {
+            f.redacted = true;
+        }
+    }
+
+    fn close(&mut self) {
+        let Some(f) = self.open.pop() else {
+            return;
+        };
+        if f.silent {
+            return;
+        }
+        if f.redacted {
+            self.eq(f);
+            self.body.extend_from_slice(b"<redacted>");
+        } else if f.children {
+            if !f.collapsed {
+                self.body.push(b'}');
+            }
+        } else if !f.value {
+            self.eq(f);
+            self.body.extend_from_slice(b"{}");
+        } else if f.present {
+            return;
+        }
+        if f.truncated {
+            self.body.extend_from_slice("…".as_bytes());
+        }
+    }
+
+    fn end_message(&mut self, m: &mut Message) {
+        let mut s = m.summary_head();
+        // Only whole UTF-8 strings and ASCII were written.
+        s.push_str(core::str::from_utf8(&self.body).unwrap_or_default());
+        if m.truncated {
+            s.push_str(" TRUNCATED");
+        }
+        self.body.clear();
+        self.open.clear();
+        self.lines.push(s);
+    }
+}
