@@ -5,7 +5,7 @@
 
 use std::{collections::HashMap, ffi::CStr, fs::File, os::fd::AsRawFd};
 
-use nlmon_common::decode::{Message, Node, Value};
+use nlmon_common::nlmsg::{NLMSG_HDRLEN, NlMsgHdr};
 
 use crate::event::Event;
 
@@ -32,26 +32,14 @@ pub struct IfNames {
     own_netns: Option<u32>,
 }
 
-fn uint(n: &Node) -> Option<u32> {
-    match n.value {
-        Value::Unsigned(v) | Value::Hex(v) => u32::try_from(v).ok(),
-        Value::Signed(v) => u32::try_from(v).ok(),
-        _ => None,
-    }
-}
-
 impl IfNames {
-    /// Remembers the name an RTM_NEWLINK gives its index.
-    pub fn learn(&mut self, ev: &Event, m: &Message) {
-        if ev.socket.protocol != NETLINK_ROUTE || m.header.ty != RTM_NEWLINK {
+    /// Remembers the name an RTM_NEWLINK gives its index (`ifi_index`
+    /// and `IFLA_IFNAME`, read from the message's bytes).
+    pub fn learn(&mut self, ev: &Event, msg: &[u8]) {
+        if ev.socket.protocol != NETLINK_ROUTE {
             return;
         }
-        let index = m.body.iter().find(|n| n.name == "ifi_index").and_then(uint);
-        let name = m.body.iter().find_map(|n| match (&n.value, n.name) {
-            (Value::Str(s), "IFLA_IFNAME") => Some(s.clone()),
-            _ => None,
-        });
-        if let (Some(i), Some(name)) = (index, name) {
+        if let Some((i, name)) = newlink_name(msg) {
             self.known.insert((ev.socket.netns, i), Some(name));
         }
     }
@@ -79,44 +67,91 @@ impl IfNames {
         found
     }
 
-    /// Adds `(name)` after each interface index in a message's summary.
-    pub fn annotate(&mut self, ev: &Event, m: &Message, mut summary: String) -> String {
+    /// Adds `(name)` after each interface index in a message's summary:
+    /// the top-level `FIELD=N` of the fields that hold one.
+    pub fn annotate(&mut self, ev: &Event, mut summary: String) -> String {
         if ev.socket.protocol != NETLINK_ROUTE {
             return summary;
         }
-        for n in &m.body {
-            if !INDEX_FIELDS.contains(&n.name) {
-                continue;
-            }
-            let Some(i) = uint(n).filter(|&i| i > 0) else {
-                continue;
-            };
-            let Some(name) = self.name(ev, i) else {
-                continue;
-            };
-            let token = format!("{}={i}", n.name);
-            if let Some(at) = find_token(&summary, &token) {
-                summary.insert_str(at + token.len(), &format!("({name})"));
+        let found = top_level_indexes(&summary);
+        // From the end, so earlier positions stay valid.
+        for (at, i) in found.into_iter().rev() {
+            if let Some(name) = self.name(ev, i) {
+                summary.insert_str(at, &format!("({name})"));
             }
         }
         summary
     }
 }
 
-/// Where `token` stands as a whole word.
-fn find_token(s: &str, token: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = s[from..].find(token) {
-        let at = from + i;
-        let before = at == 0 || matches!(s.as_bytes()[at - 1], b' ' | b'{');
-        let end = at + token.len();
-        let after = end == s.len() || matches!(s.as_bytes()[end], b' ' | b'}');
-        if before && after {
-            return Some(at);
+/// `(index, name)` of an RTM_NEWLINK message.
+fn newlink_name(msg: &[u8]) -> Option<(u32, String)> {
+    const IFINFOMSG: usize = 16;
+    const IFLA_IFNAME: u16 = 3;
+    let hdr = NlMsgHdr::parse(msg)?;
+    if hdr.ty != RTM_NEWLINK {
+        return None;
+    }
+    let payload = msg.get(NLMSG_HDRLEN..)?;
+    let index = i32::from_ne_bytes(payload.get(4..8)?.try_into().ok()?);
+    let index = u32::try_from(index).ok()?;
+    let mut attrs = payload.get(IFINFOMSG..)?;
+    while attrs.len() >= 4 {
+        let len = usize::from(u16::from_ne_bytes([attrs[0], attrs[1]]));
+        let ty = u16::from_ne_bytes([attrs[2], attrs[3]]) & 0x3fff;
+        if len < 4 {
+            return None;
         }
-        from = end;
+        let value = &attrs[4..len.min(attrs.len())];
+        if ty == IFLA_IFNAME {
+            let end = value.iter().position(|&c| c == 0).unwrap_or(value.len());
+            return Some((index, String::from_utf8_lossy(&value[..end]).into_owned()));
+        }
+        attrs = attrs.get(len.next_multiple_of(4)..).unwrap_or_default();
     }
     None
+}
+
+/// Where to insert a name: after each `FIELD=N` (N > 0) at the top level of
+/// a summary (outside braces and quotes) whose field holds an interface
+/// index, and the index.
+fn top_level_indexes(s: &str) -> Vec<(usize, u32)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut escaped) = (0u32, false, false);
+    let mut word = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => quoted = true,
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b' ' => word = i + 1,
+            _ => {}
+        }
+        if depth != 0 || c != b'=' {
+            continue;
+        }
+        let field = &s[word..i];
+        if !INDEX_FIELDS.contains(&field) {
+            continue;
+        }
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let end = i + 1 + digits;
+        let whole = digits > 0 && (end == b.len() || b[end] == b' ');
+        if let Some(n) = s[i + 1..end].parse().ok().filter(|&n: &u32| whole && n > 0) {
+            out.push((end, n));
+        }
+    }
+    out
 }
 
 fn netns_of(path: &str) -> u32 {
@@ -160,10 +195,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_whole_words() {
-        assert_eq!(find_token("a index=1 index=12", "index=12"), Some(10));
-        assert_eq!(find_token("ifi_index=1", "index=1"), None);
-        assert_eq!(find_token("x {RTA_OIF=3}", "RTA_OIF=3"), Some(3));
+    fn indexes_at_the_top_level_only() {
+        let s = r#"RTM_NEWROUTE - seq=1 portid=0 x="a RTA_OIF=4" RTA_OIF=3 y={RTA_IIF=5} ifi_index=1… index=0 RTA_IIF=12"#;
+        let at = |t: &str| s.find(t).unwrap() + t.len();
+        assert_eq!(
+            top_level_indexes(s),
+            vec![(at(" RTA_OIF=3"), 3), (at(" RTA_IIF=12"), 12)]
+        );
+        assert!(top_level_indexes("ifi_index=1x ifi_indexx=2").is_empty());
+    }
+
+    #[test]
+    fn a_newlink_names_its_index() {
+        let mut m = vec![0u8; 32];
+        m[4..6].copy_from_slice(&RTM_NEWLINK.to_ne_bytes());
+        m[20..24].copy_from_slice(&7i32.to_ne_bytes());
+        m.extend(8u16.to_ne_bytes());
+        m.extend(3u16.to_ne_bytes());
+        m.extend(b"v0\0\0");
+        let len = m.len() as u32;
+        m[..4].copy_from_slice(&len.to_ne_bytes());
+        assert_eq!(newlink_name(&m), Some((7, "v0".to_owned())));
+        m[4] = 20;
+        assert_eq!(newlink_name(&m), None);
     }
 
     #[test]

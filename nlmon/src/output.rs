@@ -13,7 +13,7 @@ use crate::{
     json::JsonSink,
     live::Consumer,
     pcapng::PcapngWriter,
-    pipeline::{Pipeline, Shown, Sink},
+    pipeline::{Detail, Pipeline, Shown, Sink},
 };
 
 /// pcapng as an output.
@@ -36,6 +36,11 @@ impl<W: Write> Sink for PcapngSink<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()
+    }
+
+    /// pcapng stores the bytes; it reads only a message's length.
+    fn detail(&self) -> Detail {
+        Detail::Headers
     }
 }
 

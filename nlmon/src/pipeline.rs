@@ -25,8 +25,25 @@ pub struct Shown {
     /// Position in the event's buffer, and how many messages it holds.
     pub index: usize,
     pub count: usize,
+    /// The whole tree when a sink asked for it ([`Detail::Tree`]); else
+    /// names, flags and error only (`body` empty).
     pub message: Message,
+    /// The one-line summary, when it was written without the tree
+    /// ([`Detail::Line`]); else `message.summary()` gives it.
+    pub line: Option<String>,
     pub link: Option<Link>,
+}
+
+/// How much of each message a sink needs decoded: the tree costs several
+/// times the one-line summary, which costs several times the names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Detail {
+    /// Names, flags, errors (`Decoder::decode_headers`).
+    Headers,
+    /// Those and the summary line (`Decoder::summaries`).
+    Line,
+    /// The whole tree (`Decoder::decode`).
+    Tree,
 }
 
 impl Shown {
@@ -46,6 +63,11 @@ impl Shown {
             .get(a as usize..(b as usize).min(ev.data.len()))
             .unwrap_or(&[])
     }
+
+    /// The one-line summary.
+    pub fn summary(&self) -> String {
+        self.line.clone().unwrap_or_else(|| self.message.summary())
+    }
 }
 
 /// An output.
@@ -54,10 +76,21 @@ pub trait Sink {
     /// (none for an overrun or an empty buffer).
     fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()>;
     fn flush(&mut self) -> io::Result<()>;
+    /// What the sink reads of each message.
+    fn detail(&self) -> Detail {
+        Detail::Tree
+    }
 }
 
 /// Several outputs at once.
 impl Sink for Vec<Box<dyn Sink>> {
+    fn detail(&self) -> Detail {
+        self.iter()
+            .map(|s| s.detail())
+            .max()
+            .unwrap_or(Detail::Headers)
+    }
+
     fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
         for s in self.iter_mut() {
             s.event(ev, msgs)?;
@@ -110,17 +143,24 @@ impl Pipeline {
     /// the whole batch first: a listener may have read a notification
     /// before the requester's send was recorded.
     pub fn process(&mut self, batch: &[Event], sink: &mut dyn Sink) -> io::Result<()> {
+        // With filters on messages, names first: what they drop is never
+        // decoded further (see `one`).
+        let detail = if self.filters_messages() {
+            Detail::Headers
+        } else {
+            sink.detail()
+        };
         let mut decoded = Vec::with_capacity(batch.len());
         for ev in batch {
             if ev.kind == Kind::Message {
                 self.decoder.learn(ev.socket.protocol, &ev.data);
             }
             let msgs = if ev.kind == Kind::Message {
-                self.decoder.decode(ev.socket.protocol, &ev.data)
+                self.decode(ev, detail)
             } else {
                 Vec::new()
             };
-            for m in &msgs {
+            for (m, _) in &msgs {
                 self.linker
                     .note_request(ev, &hdr(m), m.type_name, m.family.as_deref());
             }
@@ -135,16 +175,52 @@ impl Pipeline {
         Ok(())
     }
 
-    fn one(&mut self, ev: &Event, msgs: Vec<Message>, sink: &mut dyn Sink) -> io::Result<()> {
+    /// `--type`, `--genl` or `--errors`.
+    fn filters_messages(&self) -> bool {
+        !self.filter.types.is_empty() || !self.filter.genl.is_empty() || self.filter.errors
+    }
+
+    /// The messages of an event, decoded as far as `detail` says.
+    fn decode(&self, ev: &Event, detail: Detail) -> Vec<(Message, Option<String>)> {
+        let (p, data) = (ev.socket.protocol, &ev.data[..]);
+        match detail {
+            Detail::Headers => self
+                .decoder
+                .decode_headers(p, data)
+                .into_iter()
+                .map(|m| (m, None))
+                .collect(),
+            Detail::Line => self
+                .decoder
+                .summaries(p, data)
+                .into_iter()
+                .map(|(m, l)| (m, Some(l)))
+                .collect(),
+            Detail::Tree => self
+                .decoder
+                .decode(p, data)
+                .into_iter()
+                .map(|m| (m, None))
+                .collect(),
+        }
+    }
+
+    fn one(
+        &mut self,
+        ev: &Event,
+        msgs: Vec<(Message, Option<String>)>,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         let count = msgs.len();
         let mut shown = Vec::with_capacity(count);
-        for (index, message) in msgs.into_iter().enumerate() {
+        for (index, (message, line)) in msgs.into_iter().enumerate() {
             let h = hdr(&message);
             let link = self.linker.link(ev, &h);
             shown.push(Shown {
                 index,
                 count,
                 message,
+                line,
                 link,
             });
         }
@@ -168,6 +244,21 @@ impl Pipeline {
         let filtered = !self.filter.types.is_empty() || !self.filter.genl.is_empty();
         if filtered && shown.is_empty() {
             return Ok(());
+        }
+        if self.filter.errors && ev.errno.is_none() && !ev.direction.is_send() {
+            // Only error replies of these are shown (see `errors_only`).
+            shown.retain(|s| s.failed().is_some());
+        }
+        if self.filters_messages() && sink.detail() > Detail::Headers && !shown.is_empty() {
+            // Only names were decoded (see `process`): the rest now, for
+            // the messages that passed.
+            let mut full = self.decode(ev, sink.detail());
+            for s in &mut shown {
+                if let Some((m, line)) = full.get_mut(s.index) {
+                    s.message = std::mem::take(m);
+                    s.line = line.take();
+                }
+            }
         }
         if self.filter.errors {
             return self.errors_only(ev, shown, sink);

@@ -104,18 +104,18 @@ pub fn write_event_with(
     }
     tail.push_str(&truncation_text(ev));
     decoder.learn(ev.socket.protocol, &ev.data);
-    let msgs = decoder.decode(ev.socket.protocol, &ev.data);
+    let msgs = decoder.summaries(ev.socket.protocol, &ev.data);
     if msgs.is_empty() {
         writeln!(w, "{who} {}B (no message){tail}", ev.len)?;
     }
     let n = msgs.len();
-    for (i, m) in msgs.iter().enumerate() {
+    for (i, (m, line)) in msgs.iter().enumerate() {
         let part = if n > 1 {
             format!(" [{}/{n}]", i + 1)
         } else {
             String::new()
         };
-        writeln!(w, "{who}{part} {}{tail}", m.summary())?;
+        writeln!(w, "{who}{part} {line}{tail}")?;
         if opts.hex {
             let (start, end) = (m.range.0 as usize, m.range.1 as usize);
             hexdump(w, ev.data.get(start..end).unwrap_or_default(), start)?;

@@ -9,7 +9,7 @@ use crate::{
     event::{Event, Kind},
     ifnames::IfNames,
     link::Link,
-    pipeline::{Shown, Sink},
+    pipeline::{Detail, Shown, Sink},
     print::{clock, errno_text, hexdump, peer_text, truncation_text},
     protocol,
 };
@@ -61,13 +61,23 @@ impl<W: Write> TextSink<W> {
 impl<W: Write> Sink for TextSink<W> {
     fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
         for s in msgs {
-            self.names.learn(ev, &s.message);
+            self.names.learn(ev, s.bytes(ev));
         }
         write_event(&mut self.w, ev, msgs, self.opts, &mut self.names)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.w.flush()
+    }
+
+    /// The summary line, written without the tree unless `-v` or `-x`
+    /// show the tree's parts.
+    fn detail(&self) -> Detail {
+        if self.opts.verbose || self.opts.hex {
+            Detail::Tree
+        } else {
+            Detail::Line
+        }
     }
 }
 
@@ -163,7 +173,7 @@ pub fn write_event(
         } else {
             String::new()
         };
-        let mut summary = names.annotate(ev, &s.message, s.message.summary());
+        let mut summary = names.annotate(ev, s.summary());
         if let Some(e) = s.failed() {
             let extack = s
                 .message

@@ -4,23 +4,15 @@
 //! it, so the raw `data` in the journal and JSON file does not leak them
 //! either.
 
-use nlmon_common::decode::{Decoder, Node};
+use nlmon_common::decode::Decoder;
 
 use crate::event::Event;
-
-/// The netlink attribute header before an attribute's payload.
-const NLA_HDRLEN: u32 = 4;
 
 /// Zeroes the secret bytes of `ev`; returns how many bytes it zeroed.
 pub fn redact(decoder: &mut Decoder, ev: &mut Event) -> usize {
     decoder.learn(ev.socket.protocol, &ev.data);
-    let mut ranges = Vec::new();
-    for m in decoder.decode(ev.socket.protocol, &ev.data) {
-        collect(&m.body, &mut ranges);
-        if let Some(req) = m.error.as_ref().and_then(|e| e.request.as_ref()) {
-            collect(&req.body, &mut ranges);
-        }
-    }
+    // A walk that builds no tree: every captured buffer goes through it.
+    let ranges = decoder.secret_ranges(ev.socket.protocol, &ev.data);
     let mut zeroed = 0;
     let len = ev.data.len();
     for (start, end) in ranges {
@@ -30,18 +22,6 @@ pub fn redact(decoder: &mut Decoder, ev: &mut Event) -> usize {
         }
     }
     zeroed
-}
-
-/// Byte ranges of redacted values: an attribute's payload (its header
-/// stays), or a field's bytes.
-fn collect(nodes: &[Node], out: &mut Vec<(u32, u32)>) {
-    for n in nodes {
-        if n.redacted {
-            let skip = if n.number.is_some() { NLA_HDRLEN } else { 0 };
-            out.push((n.range.0.saturating_add(skip).min(n.range.1), n.range.1));
-        }
-        collect(&n.children, out);
-    }
 }
 
 #[cfg(test)]
