@@ -362,7 +362,8 @@ impl Out for LineOut {
     }
 
     fn end_message(&mut self, m: &mut Message) {
-        let mut s = m.summary_head();
+        let mut s = String::with_capacity(self.body.len() + 96);
+        m.summary_head(&mut s);
         // Only whole UTF-8 strings and ASCII were written.
         s.push_str(core::str::from_utf8(&self.body).unwrap_or_default());
         if m.truncated {

@@ -54,6 +54,7 @@ pub enum Val<'a> {
 
 impl Val<'_> {
     /// The owned form kept in a tree.
+    #[inline]
     pub fn to_value(self) -> Value {
         match self {
             Val::Present => Value::Present,
@@ -115,6 +116,7 @@ pub trait Out {
     fn close(&mut self);
 
     /// A node without children.
+    #[inline]
     fn leaf(&mut self, name: &'static str, number: Option<u64>, v: Val<'_>, range: (u32, u32)) {
         self.open(name, number, range, false);
         self.value(v);
@@ -160,62 +162,79 @@ fn replay<O: Out + ?Sized>(out: &mut O, n: &Node) {
     out.close();
 }
 
-/// Builds the tree.
+/// Builds the tree. Every node is made in place in one list; when a node
+/// closes, the nodes after it (its children) move into it, so each node's
+/// children are one allocation of the exact size and nothing else moves.
 #[derive(Default)]
 pub struct TreeOut {
-    /// Nodes not closed yet, innermost last.
-    open: Vec<Node>,
-    /// Closed top-level nodes.
-    pub nodes: Vec<Node>,
+    /// Where the nodes not closed yet are in `nodes`, innermost last.
+    open: Vec<usize>,
+    nodes: Vec<Node>,
 }
 
 impl TreeOut {
     /// The top-level nodes so far, leaving this empty for the next message.
     pub fn take(&mut self) -> Vec<Node> {
-        core::mem::take(&mut self.nodes)
+        self.open.clear();
+        self.nodes.split_off(0)
+    }
+
+    #[inline]
+    fn current(&mut self) -> Option<&mut Node> {
+        let &at = self.open.last()?;
+        self.nodes.get_mut(at)
     }
 }
 
 impl Out for TreeOut {
+    #[inline]
     fn open(&mut self, name: &'static str, number: Option<u64>, range: (u32, u32), unknown: bool) {
+        self.open.push(self.nodes.len());
         let mut n = Node::new(name, number, Value::None, range);
         n.unknown = unknown;
-        self.open.push(n);
+        self.nodes.push(n);
     }
 
+    #[inline]
     fn value(&mut self, v: Val<'_>) {
-        if let Some(n) = self.open.last_mut() {
+        if let Some(n) = self.current() {
             n.value = v.to_value();
         }
     }
 
     fn truncated(&mut self) {
-        if let Some(n) = self.open.last_mut() {
+        if let Some(n) = self.current() {
             n.truncated = true;
         }
     }
 
     fn redacted(&mut self) {
-        if let Some(n) = self.open.last_mut() {
+        if let Some(n) = self.current() {
             n.redacted = true;
         }
     }
 
+    #[inline]
     fn close(&mut self) {
-        let Some(n) = self.open.pop() else {
+        let Some(at) = self.open.pop() else {
             return;
         };
-        match self.open.last_mut() {
-            Some(parent) => parent.children.push(n),
-            None => self.nodes.push(n),
+        if self.nodes.len() > at + 1 {
+            let children = self.nodes.split_off(at + 1);
+            if let Some(n) = self.nodes.get_mut(at) {
+                n.children = children;
+            }
         }
     }
 
+    #[inline]
+    fn leaf(&mut self, name: &'static str, number: Option<u64>, v: Val<'_>, range: (u32, u32)) {
+        self.nodes
+            .push(Node::new(name, number, v.to_value(), range));
+    }
+
     fn nodes(&mut self, nodes: Vec<Node>) {
-        match self.open.last_mut() {
-            Some(parent) => parent.children.extend(nodes),
-            None => self.nodes.extend(nodes),
-        }
+        self.nodes.extend(nodes);
     }
 
     fn end_message(&mut self, m: &mut Message) {

@@ -243,10 +243,24 @@ pub(super) fn is_pad(name: &str) -> bool {
     name.ends_with("_PAD") || name == "pad"
 }
 
+/// A number in decimal, without `core::fmt` (every line has two).
+fn push_num(s: &mut String, mut v: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    s.push_str(core::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
 impl Message {
     /// `RTM_NEWADDR request,ack seq=17 portid=0`
-    fn head(&self) -> String {
-        let mut s = String::new();
+    fn head(&self, s: &mut String) {
         match (self.type_name, &self.family) {
             (Some(n), _) => s.push_str(n),
             (None, _) if self.malformed.is_some() => s.push_str("MALFORMED"),
@@ -288,13 +302,16 @@ impl Message {
         } else if first {
             s.push('-');
         }
-        let _ = write!(s, " seq={} portid={}", self.header.seq, self.header.pid);
-        s
+        s.push_str(" seq=");
+        push_num(s, self.header.seq);
+        s.push_str(" portid=");
+        push_num(s, self.header.pid);
     }
 
     /// One line: the header, then every field and attribute briefly.
     pub fn summary(&self) -> String {
-        let mut s = self.summary_head();
+        let mut s = String::new();
+        self.summary_head(&mut s);
         for n in &self.body {
             if is_pad(n.name) {
                 continue;
@@ -309,8 +326,8 @@ impl Message {
     }
 
     /// The summary up to the message's nodes: names, flags, error.
-    pub(super) fn summary_head(&self) -> String {
-        let mut s = self.head();
+    pub(super) fn summary_head(&self, s: &mut String) {
+        self.head(s);
         if let Some(why) = &self.malformed {
             let _ = write!(s, " ({why})");
         }
@@ -345,12 +362,12 @@ impl Message {
                 _ => {}
             }
         }
-        s
     }
 
     /// Many lines: the header, then every node indented by depth.
     pub fn tree(&self) -> String {
-        let mut s = self.head();
+        let mut s = String::new();
+        self.head(&mut s);
         let _ = write!(s, " len={}", self.header.len);
         if self.truncated {
             s.push_str(" [truncated]");
@@ -382,7 +399,9 @@ impl Message {
             }
             if let Some(r) = &e.request {
                 pad(s, indent);
-                let _ = writeln!(s, "request: {} len={}", r.head(), r.header.len);
+                s.push_str("request: ");
+                r.head(s);
+                let _ = writeln!(s, " len={}", r.header.len);
                 r.tree_into(s, indent + 1);
             }
             if !e.extack.is_empty() {
