@@ -61,8 +61,8 @@ fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
     }
 }
 
-fn dec(out: &mut Vec<u8>, mut v: u64) {
-    let mut buf = [0u8; 20];
+/// `v` in decimal, in the end of `buf`.
+pub(super) fn digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -72,7 +72,11 @@ fn dec(out: &mut Vec<u8>, mut v: u64) {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
+    &buf[i..]
+}
+
+fn dec(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(digits(v, &mut [0; 20]));
 }
 
 fn signed(out: &mut Vec<u8>, v: i128) {

@@ -244,18 +244,10 @@ pub(super) fn is_pad(name: &str) -> bool {
 }
 
 /// A number in decimal, without `core::fmt` (every line has two).
-fn push_num(s: &mut String, mut v: u32) {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    s.push_str(core::str::from_utf8(&buf[i..]).unwrap_or_default());
+fn push_num(s: &mut String, v: u32) {
+    let mut buf = [0; 20];
+    let d = super::line::digits(v.into(), &mut buf);
+    s.push_str(core::str::from_utf8(d).unwrap_or_default());
 }
 
 impl Message {
