@@ -105,6 +105,31 @@ fn every_prefix_of_built_messages() {
     let d = Decoder::new(DecodeOptions::default());
     for (i, (p, data)) in built().iter().enumerate() {
         matrix(&d, *p, data, &format!("built #{i}"));
+        for cut in 0..data.len() {
+            same_json(
+                &d.decode(*p, &data[..cut]),
+                &format!("built #{i} cut {cut}"),
+            );
+        }
+    }
+}
+
+/// The hand-written JSON is serde's.
+fn same_json(msgs: &[Message], what: &str) {
+    for m in msgs {
+        let serde = serde_json::to_string(m).unwrap();
+        assert_eq!(m.to_json(), serde, "{what}");
+    }
+}
+
+#[test]
+fn hand_written_json_is_serdes() {
+    let mut d = Decoder::new(DecodeOptions::default());
+    let shown = Decoder::new(DecodeOptions { show_secrets: true });
+    for r in corpus() {
+        d.learn(r.protocol, &r.data);
+        same_json(&d.decode(r.protocol, &r.data), &r.file);
+        same_json(&shown.decode(r.protocol, &r.data), &r.file);
     }
 }
 

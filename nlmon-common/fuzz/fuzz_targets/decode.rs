@@ -31,6 +31,7 @@ fn render(d: &Decoder, protocol: u32, buf: &[u8]) {
     for (m, (_, line)) in msgs.iter().zip(&lines) {
         assert_eq!(&m.summary(), line);
         let _ = m.tree();
+        let _ = m.to_json();
     }
     let _ = d.secret_ranges(protocol, buf);
 }

@@ -12,6 +12,7 @@ mod engine;
 mod errno;
 pub mod flags;
 pub mod generated;
+mod json;
 mod line;
 mod message;
 mod out;
