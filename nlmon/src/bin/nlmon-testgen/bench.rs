@@ -43,18 +43,61 @@ struct Outcome {
     /// Calls that moved netlink data: each is one nlmon record.
     calls: u64,
     elapsed: Duration,
+    /// CPU time of the looping thread over the same span: unlike `elapsed`
+    /// it leaves out other tasks that ran meanwhile (on a one-CPU VM, nlmon's
+    /// reader), and keeps what the kernel did on the thread's behalf.
+    cpu: Duration,
+}
+
+/// Wall clock and the thread's CPU clock, started together.
+struct Timer {
+    wall: Instant,
+    cpu: Duration,
+}
+
+impl Timer {
+    fn start() -> Self {
+        Self {
+            wall: Instant::now(),
+            cpu: thread_cpu(),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.wall.elapsed()
+    }
+
+    /// Sets the outcome's elapsed wall and CPU time.
+    fn stop(&self, o: &mut Outcome) {
+        o.elapsed = self.wall.elapsed();
+        o.cpu = thread_cpu().saturating_sub(self.cpu);
+    }
+}
+
+/// `CLOCK_THREAD_CPUTIME_ID`: the scheduler's exact runtime of this thread.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime fills the live timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 impl Outcome {
     fn print(&self, workload: &str) {
         let secs = self.elapsed.as_secs_f64();
-        let ns_per_op = if self.ops == 0 {
-            0.0
-        } else {
-            secs * 1e9 / self.ops as f64
+        let per_op = |d: Duration| {
+            if self.ops == 0 {
+                0.0
+            } else {
+                d.as_secs_f64() * 1e9 / self.ops as f64
+            }
         };
+        let (ns_per_op, cpu_ns_per_op) = (per_op(self.elapsed), per_op(self.cpu));
         println!(
-            r#"{{"op":"{workload}","ops":{},"messages":{},"bytes":{},"calls":{},"secs":{secs:.6},"ns_per_op":{ns_per_op:.1}}}"#,
+            r#"{{"op":"{workload}","ops":{},"messages":{},"bytes":{},"calls":{},"secs":{secs:.6},"ns_per_op":{ns_per_op:.1},"cpu_ns_per_op":{cpu_ns_per_op:.1}}}"#,
             self.ops, self.messages, self.bytes, self.calls
         );
     }
@@ -122,14 +165,14 @@ fn getlink_loop(n: u64) -> anyhow::Result<Outcome> {
     let s = Sock::open(0)?;
     let mut buf = vec![0u8; 16384];
     let mut o = Outcome::default();
-    let start = Instant::now();
+    let start = Timer::start();
     for i in 0..n {
         let req = getlink(i as u32, 1, 0);
         o.bytes += send(&s, &req)? as u64;
         let got = recv(&s, &mut buf)?;
         o.bytes += got as u64;
     }
-    o.elapsed = start.elapsed();
+    start.stop(&mut o);
     o.ops = n;
     o.messages = 2 * n;
     o.calls = 2 * n;
@@ -141,7 +184,7 @@ fn addr_loop(n: u64) -> anyhow::Result<Outcome> {
     let s = Sock::open(0)?;
     let mut buf = vec![0u8; 8192];
     let mut o = Outcome::default();
-    let start = Instant::now();
+    let start = Timer::start();
     for i in 0..n {
         for ty in [RTM_NEWADDR, RTM_DELADDR] {
             let req = addr_msg(ty, (2 * i) as u32 + u32::from(ty - RTM_NEWADDR), i as u16);
@@ -153,7 +196,7 @@ fn addr_loop(n: u64) -> anyhow::Result<Outcome> {
             o.bytes += got as u64;
         }
     }
-    o.elapsed = start.elapsed();
+    start.stop(&mut o);
     o.ops = 2 * n;
     o.messages = 4 * n;
     o.calls = 4 * n;
@@ -166,7 +209,7 @@ fn dump_loop(n: u64) -> anyhow::Result<Outcome> {
     let s = Sock::open(0)?;
     let mut buf = vec![0u8; 32768];
     let mut o = Outcome::default();
-    let start = Instant::now();
+    let start = Timer::start();
     for i in 0..n {
         // struct rtmsg: family AF_INET, the rest zero (every table).
         let mut body = vec![0u8; 12];
@@ -189,7 +232,7 @@ fn dump_loop(n: u64) -> anyhow::Result<Outcome> {
             }
         }
     }
-    o.elapsed = start.elapsed();
+    start.stop(&mut o);
     o.ops = n;
     Ok(o)
 }
@@ -201,7 +244,7 @@ fn dump_loop(n: u64) -> anyhow::Result<Outcome> {
 fn flood(n: u64, rate: u64) -> anyhow::Result<Outcome> {
     let s = Sock::open(0)?;
     let mut o = Outcome::default();
-    let start = Instant::now();
+    let start = Timer::start();
     for i in 0..n {
         let msg = getlink(i as u32, 1, 0);
         let mut ignored = msg.clone();
@@ -216,7 +259,7 @@ fn flood(n: u64, rate: u64) -> anyhow::Result<Outcome> {
             }
         }
     }
-    o.elapsed = start.elapsed();
+    start.stop(&mut o);
     o.ops = n;
     o.messages = n;
     o.calls = n;
@@ -246,7 +289,7 @@ fn udp_loop(n: u64) -> anyhow::Result<Outcome> {
         libc::getsockname(s.as_raw_fd(), (&raw mut sa).cast(), &mut alen);
         let out = [7u8; SMALL];
         let mut buf = [0u8; SMALL];
-        let start = Instant::now();
+        let start = Timer::start();
         for _ in 0..n {
             check(
                 libc::sendto(
@@ -271,11 +314,12 @@ fn udp_loop(n: u64) -> anyhow::Result<Outcome> {
                 "recvfrom",
             )?;
         }
-        Ok(Outcome {
+        let mut o = Outcome {
             ops: n,
-            elapsed: start.elapsed(),
             ..Outcome::default()
-        })
+        };
+        start.stop(&mut o);
+        Ok(o)
     }
 }
 
@@ -287,7 +331,7 @@ fn pipe_loop(n: u64) -> anyhow::Result<Outcome> {
     let (r, w) = (fd(fds[0], "pipe")?, fd(fds[1], "pipe")?);
     let out = [7u8; SMALL];
     let mut buf = [0u8; SMALL];
-    let start = Instant::now();
+    let start = Timer::start();
     for _ in 0..n {
         // SAFETY: live buffers, descriptors we own.
         unsafe {
@@ -301,11 +345,12 @@ fn pipe_loop(n: u64) -> anyhow::Result<Outcome> {
             )?;
         }
     }
-    Ok(Outcome {
+    let mut o = Outcome {
         ops: n,
-        elapsed: start.elapsed(),
         ..Outcome::default()
-    })
+    };
+    start.stop(&mut o);
+    Ok(o)
 }
 
 /// Writes 64 bytes to a file `n` times, going back to its start every
@@ -313,7 +358,7 @@ fn pipe_loop(n: u64) -> anyhow::Result<Outcome> {
 fn file_loop(n: u64, path: &str) -> anyhow::Result<Outcome> {
     let f = std::fs::File::create(path).with_context(|| format!("create {path}"))?;
     let out = [7u8; SMALL];
-    let start = Instant::now();
+    let start = Timer::start();
     for i in 0..n {
         // SAFETY: a live buffer, a descriptor we own.
         unsafe {
@@ -326,11 +371,11 @@ fn file_loop(n: u64, path: &str) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let o = Outcome {
+    let mut o = Outcome {
         ops: n,
-        elapsed: start.elapsed(),
         ..Outcome::default()
     };
+    start.stop(&mut o);
     drop(f);
     let _ = std::fs::remove_file(path);
     Ok(o)
