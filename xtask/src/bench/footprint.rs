@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{Ctx, Options, nlmon::Output, report::Report, stats::median};
+use super::{Ctx, nlmon::Output, report::Report, stats::median};
 
 const RSS_TARGET_MIB: f64 = 50.0;
 const STARTUP_TARGET_SECS: f64 = 0.5;
@@ -54,7 +54,7 @@ fn read(path: &str) -> String {
 }
 
 /// Machine, kernel, date and load: the first notes of the report.
-pub fn describe_machine(report: &mut Report, opts: &Options) {
+pub fn describe_machine(report: &mut Report) {
     let cpuinfo = read("/proc/cpuinfo");
     let model = cpuinfo
         .lines()
@@ -70,17 +70,22 @@ pub fn describe_machine(report: &mut Report, opts: &Options) {
         .map(|s| s.trim().to_owned())
         .unwrap_or_default();
     report.note(format!(
-        "{date}; {cpus} × {model}; kernel {}; `cargo xtask bench{}`",
+        "{date}; {cpus} × {model}; kernel {}; `cargo xtask {}`",
         read("/proc/sys/kernel/osrelease"),
-        if opts.smoke { " --smoke" } else { "" }
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
     ));
     report.note(format!("load average at start: {}", read("/proc/loadavg")));
 }
 
-/// Notes only known at the end.
-pub fn finish(ctx: &mut Ctx) {
+/// Notes only known at the end of a run with VM rows only.
+pub fn finish_vm(ctx: &mut Ctx) {
     ctx.report
         .note(format!("load average at end: {}", read("/proc/loadavg")));
+}
+
+/// Notes only known at the end.
+pub fn finish(ctx: &mut Ctx) {
+    finish_vm(ctx);
     if !ctx.mode.is_empty() {
         ctx.report.note(format!(
             "nlmon attached with {} (--attach {})",

@@ -50,8 +50,15 @@ pub struct Options {
     #[arg(long)]
     vm: bool,
     /// With --vm: only this kernel (6.1, 6.12).
-    #[arg(long, requires = "vm")]
+    #[arg(long)]
     vm_kernel: Option<String>,
+    /// With --vm: only this attach mode (kprobe, fentry, tracepoint).
+    #[arg(long)]
+    vm_attach: Option<String>,
+    /// Only the VM rows (implies --vm): with `--vm-kernel` and
+    /// `--vm-attach`, a deterministic A/B of two builds in minutes.
+    #[arg(long)]
+    vm_only: bool,
 }
 
 impl Options {
@@ -64,6 +71,8 @@ impl Options {
             attach: "auto".to_owned(),
             vm: false,
             vm_kernel: None,
+            vm_attach: None,
+            vm_only: false,
         }
     }
 }
@@ -118,8 +127,13 @@ pub fn run(opts: &Options) -> Result<()> {
     if !privilege::is_root() {
         bail!("the benchmark loads eBPF programs and makes network namespaces: run it as root");
     }
+    if !(opts.vm || opts.vm_only) && (opts.vm_kernel.is_some() || opts.vm_attach.is_some()) {
+        bail!("--vm-kernel and --vm-attach need --vm or --vm-only");
+    }
     let all = [1, 2, 3, 4, 5, 6];
-    let chosen: Vec<u32> = if opts.only.is_empty() {
+    let chosen: Vec<u32> = if opts.vm_only {
+        Vec::new()
+    } else if opts.only.is_empty() {
         all.to_vec()
     } else {
         opts.only.clone()
@@ -141,7 +155,7 @@ pub fn run(opts: &Options) -> Result<()> {
         disturbed: 0,
         runs: 0,
     };
-    footprint::describe_machine(&mut ctx.report, opts);
+    footprint::describe_machine(&mut ctx.report);
     for w in chosen {
         match w {
             1 => roundtrip::run(&mut ctx)?,
@@ -153,10 +167,14 @@ pub fn run(opts: &Options) -> Result<()> {
             _ => unreachable!("checked above"),
         }
     }
-    if opts.vm {
-        vm::run(&mut ctx, opts.vm_kernel.clone())?;
+    if opts.vm || opts.vm_only {
+        vm::run(&mut ctx, opts.vm_kernel.clone(), opts.vm_attach.clone())?;
     }
-    footprint::finish(&mut ctx);
+    if opts.vm_only {
+        footprint::finish_vm(&mut ctx);
+    } else {
+        footprint::finish(&mut ctx);
+    }
     let dir = ctx.tools.dir.clone();
     ctx.report.save(&dir)?;
     println!("\n{}", ctx.report.markdown());

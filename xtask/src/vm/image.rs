@@ -65,41 +65,94 @@ overhead() {
     other=$(with_nlmon $1 "--comm no-such-process")
     echo "nlmon-vm: overhead $1: round trip $base ns without nlmon, $full ns with full capture (text to /dev/null), $other ns filtered out in the kernel"
 }
-# cargo xtask bench --vm: instead of the capture suite, interleaved samples
-# of ns per operation as lines "nlmon-vm: sample MODE WORKLOAD VARIANT NS".
-# Attaching costs seconds under emulation, so one nlmon run serves both
-# workloads, and JSON output (userspace only) is left to the host benchmark.
-sample() {
-    echo go | /nlmon/nlmon-testgen $1 | sed -n 's/.*"ns_per_op":\([0-9.]*\).*/\1/p'
+# cargo xtask bench --vm (see xtask/src/bench/vm.rs): instead of the
+# capture suite, samples as lines
+#   nlmon-vm: sample MODE WORKLOAD VARIANT OPS NS_PER_OP CPU_NS_PER_OP READER_NS
+# NS_PER_OP is the generator's loop time, CPU_NS_PER_OP its thread's CPU time
+# (the kernel's work on its behalf included), READER_NS what nlmon used in
+# all from the generator's start until it had drained what the loop made.
+# The guest runs with qemu's instruction counting, so these are counts of
+# executed instructions, repeatable whatever the host is doing.
+# Attaching takes long under emulation: one nlmon serves every round of a
+# variant.
+# nlmon's CPU time in ns, the scheduler's exact count, over its threads.
+runtime() {
+    t=0
+    [ -n "$npid" ] && for f in /proc/$npid/task/*/schedstat; do
+        read a _ < $f
+        t=$((t + a))
+    done
+    echo $t
 }
-# Samples of the workloads "$3" and "$4" (if any) with nlmon running in mode
-# $1 with the extra arguments $2, labelled $5.
-sample_under() {
+# Waits until nlmon used less than 0.2 ms of CPU in 50 ms: it has drained.
+drained() {
+    [ -z "$npid" ] && return
+    prev=$(runtime)
+    while sleep 0.05; do
+        cur=$(runtime)
+        [ $((cur - prev)) -lt 200000 ] && return
+        prev=$cur
+    done
+}
+field() { echo "$out" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+# One sample in mode $1 labelled $2 of the workload $3 with the count $4.
+sample() {
+    r0=$(runtime)
+    out=$(echo go | /nlmon/nlmon-testgen $3 $4)
+    drained
+    r1=$(runtime)
+    echo "nlmon-vm: sample $1 $3 $2 $(field ops) $(field ns_per_op) $(field cpu_ns_per_op) $((r1 - r0))"
+}
+# The three workloads of a round.
+round() {
+    sample $1 $2 bench-getlink 2000
+    sample $1 $2 bench-pipe 20000
+    sample $1 $2 bench-udp 5000
+}
+# Starts nlmon in mode $1 with the extra arguments $2; fails if it exits.
+start_nlmon() {
     /nlmon/nlmon --attach $1 $2 >/dev/null 2>/tmp/nlmon.err &
     npid=$!
-    for _ in $(seq 600); do grep -q "attached with" /tmp/nlmon.err && break; sleep 0.1; done
-    echo "nlmon-vm: sample $1 ${3%% *} $5 $(sample "$3")"
-    [ -n "$4" ] && echo "nlmon-vm: sample $1 ${4%% *} $5 $(sample "$4")"
+    for _ in $(seq 3000); do
+        grep -q "attached with" /tmp/nlmon.err && break
+        kill -0 $npid 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! grep -q "attached with" /tmp/nlmon.err; then
+        kill -INT $npid 2>/dev/null; wait $npid
+        npid=""
+        return 1
+    fi
+    echo "nlmon-vm: attach $1: $(($(runtime) / 1000000)) ms of CPU"
+    drained
+}
+stop_nlmon() {
     kill -INT $npid; wait $npid
+    echo "nlmon-vm: summary $1 $2: $(grep -E 'records shown' /tmp/nlmon.err | tail -1)"
+    npid=""
 }
 bench_mode() {
-    rt="bench-getlink 2000"
-    by="bench-pipe 20000"
-    for _ in $(seq $(cat /nlmon/bench-rounds)); do
-        echo "nlmon-vm: sample $1 bench-getlink none $(sample "$rt")"
-        echo "nlmon-vm: sample $1 bench-pipe none $(sample "$by")"
-        sample_under $1 "" "$rt" "$by" text
-        sample_under $1 "--comm no-such-process" "$rt" "" filtered
-    done
+    rounds=$(cat /nlmon/bench-rounds)
+    npid=""
+    for _ in $(seq $rounds); do round $1 none; done
+    if ! start_nlmon $1 ""; then
+        echo "nlmon-vm: mode $1: skipped: $(grep -v '^\[' /tmp/nlmon.err | tr '\n' ' ')"
+        return
+    fi
+    for _ in $(seq $rounds); do round $1 text; done
+    stop_nlmon $1 text
+    start_nlmon $1 "--comm no-such-process" || return
+    for _ in $(seq $rounds); do sample $1 filtered bench-getlink 2000; done
+    stop_nlmon $1 filtered
 }
 failed=""
 for mode in $(cat /nlmon/modes); do
+    if [ -f /nlmon/bench-rounds ]; then bench_mode $mode; continue; fi
     if ! /nlmon/nlmon --attach $mode --duration 0 >/dev/null 2>/tmp/probe; then
         echo "nlmon-vm: mode $mode: skipped: $(grep -v '^\[' /tmp/probe | tr '\n' ' ')"
         continue
     fi
     echo "nlmon-vm: mode $mode: running"
-    if [ -f /nlmon/bench-rounds ]; then bench_mode $mode; continue; fi
     overhead $mode
     if NLMON_TEST_ATTACH=$mode /nlmon/capture --include-ignored --show-output --test-threads=2 $(cat /nlmon/filter) 2>&1 | tee /tmp/out; then
         echo "nlmon-vm: mode $mode: passed"

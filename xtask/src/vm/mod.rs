@@ -34,7 +34,7 @@ pub struct Options {
     #[arg(last = true)]
     filter: Vec<String>,
     /// Set by `cargo xtask bench --vm`: benchmark samples, this many
-    /// rounds, instead of the capture suite.
+    /// rounds, instead of the capture suite, on a [`qemu::Machine::Counted`].
     #[arg(skip)]
     pub bench_rounds: Option<u32>,
 }
@@ -44,14 +44,14 @@ const TIMEOUT_MINUTES: u64 = 15;
 
 impl Options {
     /// The benchmark's samples instead of the capture suite.
-    pub fn bench(kernel: Option<String>, rounds: u32) -> Self {
+    pub fn bench(kernel: Option<String>, attach: Option<String>, rounds: u32) -> Self {
         Self {
             kernel,
+            attach,
             bench_rounds: Some(rounds),
-            // Every sample attaches nlmon afresh, which takes seconds under
-            // emulation (kprobes on 6.1 most): a round of one mode is about
-            // two minutes.
-            timeout: 10 + 8 * u64::from(rounds),
+            // Two nlmon starts per mode, a minute or two each under
+            // instruction counting, and about ten seconds a round.
+            timeout: 20 + u64::from(rounds),
             ..Self::default()
         }
     }
@@ -92,6 +92,11 @@ pub struct KernelReport {
     pub release: String,
     /// Its `nlmon-vm: ...` lines.
     pub reports: Vec<String>,
+}
+
+/// The names `--kernel` takes, in matrix order.
+pub fn kernel_names() -> impl Iterator<Item = &'static str> {
+    kernels::MATRIX.iter().map(|k| k.name)
 }
 
 /// Runs the matrix and returns each kernel's report lines.
@@ -137,11 +142,17 @@ pub fn run_collect(opts: &Options) -> Result<Vec<KernelReport>> {
         )?;
         let log = dir.join(format!("console-{}.log", spec.name));
         println!("vm: booting {} ({})", kernel.package, kernel.release);
+        let machine = if opts.bench_rounds.is_some() {
+            qemu::Machine::Counted
+        } else {
+            qemu::Machine::Fast
+        };
         let outcome = qemu::boot(
             &kernel.vmlinuz(),
             &initrd,
             &log,
             Duration::from_secs(opts.timeout * 60),
+            machine,
         );
         let outcome = match outcome {
             Ok(o) => o,

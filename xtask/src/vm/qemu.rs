@@ -20,21 +20,51 @@ pub struct Outcome {
     pub verdict: String,
 }
 
+/// How the guest's CPUs are emulated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    /// Two vCPUs, each on its own host thread, as fast as the host lets
+    /// them run: the capture suite.
+    Fast,
+    /// One vCPU whose clock is its instruction count (`-icount
+    /// shift=0,sleep=off`: 1 ns per guest instruction, idle time skipped).
+    /// Guest timings become instruction counts, the same on every run
+    /// whatever else the host is doing; qemu then runs the guest on one
+    /// host thread, a few times slower. The benchmark's machine.
+    Counted,
+}
+
+impl Machine {
+    pub fn qemu_args(self) -> &'static [&'static str] {
+        match self {
+            Machine::Fast => &["-smp", "2"],
+            Machine::Counted => &["-smp", "1", "-icount", "shift=0,sleep=off"],
+        }
+    }
+}
+
 /// Boots and waits for the verdict, a kernel panic, or the timeout. The
 /// whole console goes to `log`.
-pub fn boot(vmlinuz: &Path, initrd: &Path, log: &Path, timeout: Duration) -> Result<Outcome> {
-    boot_with(
+pub fn boot(
+    vmlinuz: &Path,
+    initrd: &Path,
+    log: &Path,
+    timeout: Duration,
+    machine: Machine,
+) -> Result<Outcome> {
+    launch(
         vmlinuz,
         initrd,
         log,
         timeout,
         "console=ttyS0 panic=-1 loglevel=4 rdinit=/init",
         &[],
+        machine,
     )
 }
 
-/// [`boot`] with another kernel command line and more qemu arguments
-/// (disks, a second serial port).
+/// [`boot`] of a [`Machine::Fast`] with another kernel command line and
+/// more qemu arguments (disks, a second serial port).
 pub fn boot_with(
     vmlinuz: &Path,
     initrd: &Path,
@@ -43,8 +73,21 @@ pub fn boot_with(
     append: &str,
     extra: &[String],
 ) -> Result<Outcome> {
+    launch(vmlinuz, initrd, log, timeout, append, extra, Machine::Fast)
+}
+
+fn launch(
+    vmlinuz: &Path,
+    initrd: &Path,
+    log: &Path,
+    timeout: Duration,
+    append: &str,
+    extra: &[String],
+    machine: Machine,
+) -> Result<Outcome> {
     let mut child = Command::new("qemu-system-x86_64")
-        .args(["-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "2048"])
+        .args(["-accel", "tcg", "-cpu", "max", "-m", "2048"])
+        .args(machine.qemu_args())
         .args([
             "-display",
             "none",
