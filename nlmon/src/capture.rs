@@ -19,6 +19,12 @@ use crate::{
     tracefs::{self, TracefsError},
 };
 
+/// Events handed on at once by [`Capture::drain_batches`]. An `Event`
+/// with its bytes is a few hundred bytes, so a batch is well under a
+/// megabyte, and large enough that the per-batch work (a write of the
+/// output buffer) stays small per event.
+pub const BATCH: usize = 512;
+
 /// The eBPF object built by build.rs.
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/nlmon"));
 
@@ -190,11 +196,16 @@ impl Capture {
         if let Err(e) = tracefs::ensure_bpffs() {
             log::debug!("{e}");
         }
-        let btf = Btf::from_file(layout::VMLINUX_BTF).map_err(|source| CaptureError::NoBtf {
-            path: layout::VMLINUX_BTF,
-            source,
-        })?;
-        let mut kl = layout::from_btf(&btf).map_err(CaptureError::Layout)?;
+        // The parsed BTF (several MB) goes before aya's loader parses its
+        // own copy: both at once were most of the start-up's peak memory.
+        let mut kl = {
+            let btf =
+                Btf::from_file(layout::VMLINUX_BTF).map_err(|source| CaptureError::NoBtf {
+                    path: layout::VMLINUX_BTF,
+                    source,
+                })?;
+            layout::from_btf(&btf).map_err(CaptureError::Layout)?
+        };
         let tracepoints_ok = set_tracepoint_offsets(&mut kl);
 
         let mut protocols = 0u32;
@@ -317,11 +328,55 @@ impl Capture {
     }
 
     /// Moves every record now in the ring buffer into `out`; returns how
-    /// many it moved.
+    /// many it moved. Holds them all at once: for tests and one-off reads;
+    /// a capture loop uses [`Capture::drain_batches`].
     pub fn drain(&mut self, out: &mut Vec<Event>) -> usize {
         self.flush_logs();
         let before = out.len();
-        while let Some(item) = self.ring.next() {
+        while self.drain_some(out, usize::MAX) {}
+        out.len() - before
+    }
+
+    /// Hands what the ring buffer holds to `consume` in batches of at most
+    /// [`BATCH`] events, so the events held at once (nlmon's peak memory)
+    /// do not grow with the ring's size. `consume` gets each batch and
+    /// returns whether to go on; the batch is cleared after it. Stops after
+    /// `max_batches` so that a ring refilled as fast as it is read does not
+    /// keep the caller from its timers and signals.
+    ///
+    /// Returns true when the ring was emptied (the caller may wait for the
+    /// next wake-up), false when records may be left.
+    pub fn drain_batches<E>(
+        &mut self,
+        batch: &mut Vec<Event>,
+        max_batches: usize,
+        mut consume: impl FnMut(&mut Vec<Event>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        self.flush_logs();
+        for _ in 0..max_batches {
+            let more = self.drain_some(batch, BATCH);
+            let go_on = consume(batch)?;
+            batch.clear();
+            if !more {
+                return Ok(true);
+            }
+            if !go_on {
+                return Ok(false);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Moves at most `max` records from the ring buffer into `out`; true
+    /// when it stopped at `max` (more may be waiting). Each record's space
+    /// goes back to the kernel as soon as it is parsed.
+    fn drain_some(&mut self, out: &mut Vec<Event>, max: usize) -> bool {
+        let mut taken = 0;
+        while taken < max {
+            let Some(item) = self.ring.next() else {
+                return false;
+            };
+            taken += 1;
             match Event::try_from(&item[..]) {
                 Ok(ev) => out.push(ev),
                 Err(e) => {
@@ -330,7 +385,7 @@ impl Capture {
                 }
             }
         }
-        out.len() - before
+        true
     }
 
     /// Passes on the warnings the programs sent.

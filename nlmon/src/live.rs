@@ -29,6 +29,10 @@ impl AsRawFd for RingFd {
     }
 }
 
+/// Batches read per wake-up at most before the timers and signals get a
+/// turn (see [`Capture::drain_batches`]).
+const MAX_BATCHES: usize = 64;
+
 /// How a live run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {
@@ -89,10 +93,15 @@ pub async fn run(
         tokio::select! {
             guard = ring.readable() => {
                 let mut guard = guard.context("waiting on the ring buffer")?;
-                capture.drain(&mut events);
-                guard.clear_ready();
-                out.batch(&events)?;
-                events.clear();
+                let emptied = capture.drain_batches(&mut events, MAX_BATCHES, |b| {
+                    out.batch(b)?;
+                    Ok::<_, io::Error>(!out.done())
+                })?;
+                // Left ready when records remain: the next turn of the loop
+                // reads on (after the timers and signals had their turn).
+                if emptied {
+                    guard.clear_ready();
+                }
                 if out.done() {
                     end = Some(End::Stopped);
                 }
@@ -131,8 +140,10 @@ pub async fn run(
     }
     // What the ring still holds was captured before the end: show it too.
     if !out.done() {
-        capture.drain(&mut events);
-        out.batch(&events)?;
+        capture.drain_batches(&mut events, usize::MAX, |b| {
+            out.batch(b)?;
+            Ok::<_, io::Error>(!out.done())
+        })?;
     }
     let c = capture.counters();
     report_loss(&last, &c);

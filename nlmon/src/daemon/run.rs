@@ -123,9 +123,9 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
         tokio::select! {
             guard = ring.readable() => {
                 let mut guard = guard.map_err(io_err("waiting on the ring buffer"))?;
-                capture.drain(&mut events);
-                guard.clear_ready();
-                d.dispatch(&config, &mut events);
+                if drain(&mut capture, &mut d, &config, &mut events, MAX_BATCHES) {
+                    guard.clear_ready();
+                }
             }
             _ = tick.tick() => {
                 capture.flush_logs();
@@ -141,8 +141,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
             _ = sighup.recv() => {
                 notifier.notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
                 // What the ring holds was captured under the old filters.
-                capture.drain(&mut events);
-                d.dispatch(&config, &mut events);
+                drain(&mut capture, &mut d, &config, &mut events, usize::MAX);
                 if let Some(new) = d.reload(&config) {
                     config = new;
                 }
@@ -154,8 +153,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
         }
     }
     notifier.notify("STOPPING=1");
-    capture.drain(&mut events);
-    d.dispatch(&config, &mut events);
+    drain(&mut capture, &mut d, &config, &mut events, usize::MAX);
     d.update(&capture);
     // Detach first: nothing more is captured, then every sink writes out
     // what it holds.
@@ -170,6 +168,26 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     d.status.sinks = d.sinks.close();
     log::info!("stopped: {}", d.status.line());
     Ok(())
+}
+
+/// Batches read per wake-up at most before the timers and signals get a
+/// turn (see [`Capture::drain_batches`]).
+const MAX_BATCHES: usize = 64;
+
+/// Dispatches what the ring holds, a batch at a time, at most
+/// `max_batches`; true when the ring was emptied.
+fn drain(
+    capture: &mut Capture,
+    d: &mut Daemon,
+    config: &Config,
+    events: &mut Vec<Event>,
+    max_batches: usize,
+) -> bool {
+    let Ok(emptied) = capture.drain_batches(events, max_batches, |b| {
+        d.dispatch(config, b);
+        Ok::<_, std::convert::Infallible>(true)
+    });
+    emptied
 }
 
 struct Daemon {
