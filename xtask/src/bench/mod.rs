@@ -11,6 +11,7 @@ mod bystander;
 mod decoder;
 mod dump;
 mod flood;
+mod floor;
 mod footprint;
 mod nlmon;
 mod profile;
