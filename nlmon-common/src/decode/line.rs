@@ -250,23 +250,10 @@ impl LineOut {
     }
 }
 
-impl Out for LineOut {
-    fn hides_children(&self) -> bool {
-        self.open.len() >= SUMMARY_DEPTH || self.open.last().is_some_and(|f| f.silent || f.redacted)
-    }
-
-    fn children_hidden(&mut self) {
-        let depth = self.open.len();
-        if let Some(&p) = self.open.last() {
-            let mut p = p;
-            self.first_child(&mut p, depth);
-            if let Some(last) = self.open.last_mut() {
-                *last = p;
-            }
-        }
-    }
-
-    fn open(&mut self, name: &'static str, number: Option<u64>, _: (u32, u32), unknown: bool) {
+impl LineOut {
+    /// Writes what precedes a node's value (separator, label) unless it is
+    /// silent; returns whether it is.
+    fn start(&mut self, name: &'static str, number: Option<u64>, unknown: bool) -> bool {
         let depth = self.open.len();
         let mut silent = is_pad(name);
         if let Some(&p) = self.open.last() {
@@ -301,34 +288,21 @@ impl Out for LineOut {
                 (false, _) => self.body.extend_from_slice(name.as_bytes()),
             }
         }
-        self.open.push(Frame {
-            unknown,
-            silent,
-            ..Frame::default()
-        });
+        silent
     }
 
-    fn value(&mut self, v: Val<'_>) {
-        let Some(f) = self.open.last_mut() else {
-            return;
-        };
-        f.value = true;
-        if f.silent || f.redacted {
-            return;
-        }
-        let f = *f;
+    /// Writes `=value` (bytes cut short); a flag's presence writes nothing
+    /// and returns true.
+    fn put_value(&mut self, unknown: bool, v: Val<'_>) -> bool {
         let bytes = match v {
             Val::Bytes(b) => Some(b),
             Val::Built(Value::Bytes(b)) => Some(&b[..]),
-            Val::Present | Val::Built(Value::Present) if !f.unknown => {
-                if let Some(f) = self.open.last_mut() {
-                    f.present = true;
-                }
-                return;
-            }
+            Val::Present | Val::Built(Value::Present) if !unknown => return true,
             _ => None,
         };
-        self.eq(f);
+        if !unknown {
+            self.body.push(b'=');
+        }
         match bytes {
             Some(b) => {
                 hex_bytes(&mut self.body, &b[..b.len().min(SUMMARY_BYTES)]);
@@ -339,6 +313,56 @@ impl Out for LineOut {
                 }
             }
             None => value(&mut self.body, v),
+        }
+        false
+    }
+}
+
+impl Out for LineOut {
+    fn hides_children(&self) -> bool {
+        self.open.len() >= SUMMARY_DEPTH || self.open.last().is_some_and(|f| f.silent || f.redacted)
+    }
+
+    fn children_hidden(&mut self) {
+        let depth = self.open.len();
+        if let Some(&p) = self.open.last() {
+            let mut p = p;
+            self.first_child(&mut p, depth);
+            if let Some(last) = self.open.last_mut() {
+                *last = p;
+            }
+        }
+    }
+
+    fn open(&mut self, name: &'static str, number: Option<u64>, _: (u32, u32), unknown: bool) {
+        let silent = self.start(name, number, unknown);
+        self.open.push(Frame {
+            unknown,
+            silent,
+            ..Frame::default()
+        });
+    }
+
+    /// Struct fields and scalars, the most common nodes: no frame.
+    fn leaf(&mut self, name: &'static str, number: Option<u64>, v: Val<'_>, _: (u32, u32)) {
+        if !self.start(name, number, false) {
+            self.put_value(false, v);
+        }
+    }
+
+    fn value(&mut self, v: Val<'_>) {
+        let Some(f) = self.open.last_mut() else {
+            return;
+        };
+        f.value = true;
+        if f.silent || f.redacted {
+            return;
+        }
+        let unknown = f.unknown;
+        if self.put_value(unknown, v)
+            && let Some(f) = self.open.last_mut()
+        {
+            f.present = true;
         }
     }
 
