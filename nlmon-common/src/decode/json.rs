@@ -8,7 +8,7 @@ use alloc::{string::String, vec::Vec};
 use core::fmt::Write as _;
 
 use super::{
-    line::digits,
+    line::{digits, hex_bytes},
     tree::{ErrorInfo, Header, Message, Node, Value},
 };
 
@@ -167,6 +167,13 @@ fn value(out: &mut Vec<u8>, v: &Value) {
             out.push(b']');
         }
         Value::Str(s) => string(out, s),
+        // Hex needs no escaping; `Display` would go through `core::fmt`
+        // byte by byte.
+        Value::Bytes(b) => {
+            out.push(b'"');
+            hex_bytes(out, b);
+            out.push(b'"');
+        }
         Value::Array(xs) => list(out, xs, |o, x| int(o, *x)),
         other => {
             let mut s = String::new();

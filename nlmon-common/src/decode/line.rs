@@ -53,7 +53,7 @@ impl fmt::Write for Buf<'_> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(super) fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.reserve(b.len() * 2);
     for &x in b {
         out.push(HEX[(x >> 4) as usize]);
