@@ -130,21 +130,53 @@ pub struct Pending {
 #[map]
 pub static PENDING: LruHashMap<u64, Pending> = LruHashMap::with_max_entries(16384, 0);
 
+/// Slots of `MAYBE_PENDING`: a thread's slot is its thread id modulo this.
+const HINT_SLOTS: u32 = 1 << 14;
+
+/// Per slot of thread ids, calls remembered in `PENDING` and not yet taken.
+/// Every exit of a hooked syscall on the machine (tracepoint mode) checks
+/// its thread's slot first: zero, as it is for nearly every thread, ends the
+/// program after an array read the verifier inlines, instead of an LRU hash
+/// lookup (a helper call hashing the key). A thread that dies inside a
+/// call, or an entry the LRU evicts, leaves its slot above zero for good:
+/// the threads of that slot pay the lookup again, nothing is missed.
+#[map]
+pub static MAYBE_PENDING: Array<u32> = Array::with_max_entries(HINT_SLOTS, 0);
+
+#[inline(always)]
+fn hint_slot(id: u64) -> Option<*mut u32> {
+    MAYBE_PENDING.get_ptr_mut(id as u32 & (HINT_SLOTS - 1))
+}
+
 /// Remembers this thread's call from its entry to its exit.
 #[inline(always)]
 pub fn remember(p: Pending) -> Result<(), i64> {
-    PENDING
-        .insert(bpf_get_current_pid_tgid(), p, 0)
-        .map_err(|e| e as i64)
+    let id = bpf_get_current_pid_tgid();
+    PENDING.insert(id, p, 0).map_err(|e| e as i64)?;
+    if let Some(slot) = hint_slot(id) {
+        // SAFETY: a live, aligned u32 of the map; atomic because threads of
+        // one slot run on several CPUs at once.
+        unsafe { atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(slot, 1) };
+    }
+    Ok(())
 }
 
 /// This thread's call remembered at entry, removed from the table.
 #[inline(always)]
 pub fn take() -> Option<Pending> {
     let id = bpf_get_current_pid_tgid();
+    let slot = hint_slot(id)?;
+    // SAFETY: a live, aligned u32 of the map. The thread's own increment at
+    // entry happened before this exit on the same thread.
+    if unsafe { core::ptr::read_volatile(slot) } == 0 {
+        return None;
+    }
     // SAFETY: copied out before the entry is removed.
     let p = unsafe { PENDING.get(id) }.copied()?;
     let _ = PENDING.remove(id);
+    // SAFETY: as in `remember`; adding u32::MAX subtracts one (the bpf
+    // target has an atomic add, not a subtract).
+    unsafe { atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(slot, u32::MAX) };
     Some(p)
 }
 

@@ -35,11 +35,10 @@ pub fn netlink_socket_of_fd(fd: i32) -> Res<Option<(u64, u32)>> {
     let task = unsafe { bpf_get_current_task() };
     let files: u64 = kread(task, off!(task_files))?;
     let fdt: u64 = kread(files, off!(files_fdt))?;
-    let max_fds: u32 = kread(fdt, off!(fdt_max_fds))?;
+    let (max_fds, fd_array) = fdtable(fdt)?;
     if fd as u32 >= max_fds {
         return Ok(None);
     }
-    let fd_array: u64 = kread(fdt, off!(fdt_fd))?;
     let file: u64 = kread(fd_array, fd as u32 * 8)?;
     let inode: u64 = kread(file, off!(file_inode))?;
     let mode: u16 = kread(inode, off!(inode_mode))?;
@@ -48,6 +47,19 @@ pub fn netlink_socket_of_fd(fd: i32) -> Res<Option<(u64, u32)>> {
     }
     let sock: u64 = kread(file, off!(file_private_data))?;
     Ok(netlink_protocol(sock)?.map(|proto| (sock, proto)))
+}
+
+/// `fdtable.max_fds` and `fdtable.fd`: one read where `fd` follows
+/// `max_fds` (every kernel so far: an `unsigned int` padded to the pointer).
+/// The offsets are frozen globals, so the verifier keeps one path only.
+#[inline(always)]
+fn fdtable(fdt: u64) -> Res<(u32, u64)> {
+    let (max_fds, fd) = (off!(fdt_max_fds), off!(fdt_fd));
+    if fd == max_fds.wrapping_add(8) {
+        let both: [u64; 2] = kread(fdt, max_fds)?;
+        return Ok((both[0] as u32, both[1]));
+    }
+    Ok((kread(fdt, max_fds)?, kread(fdt, fd)?))
 }
 
 /// The netlink protocol of a `struct socket`, or `None` if it is not an

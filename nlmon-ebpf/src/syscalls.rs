@@ -5,7 +5,7 @@
 //! really moved, which only the return value tells. The user's buffers and
 //! `msghdr` (UAPI layouts, stable) are read directly.
 
-use aya_ebpf::programs::TracePointContext;
+use aya_ebpf::{EbpfContext as _, programs::TracePointContext};
 use nlmon_common::{
     COUNTER_MMSG_LIMIT, DIR_RECV, DIR_SEND, ENOBUFS, FLAG_PEER_KNOWN, FLAG_SEND_FAILED, HOOK_READ,
     HOOK_RECVFROM, HOOK_RECVMMSG, HOOK_RECVMSG, HOOK_SENDMMSG, HOOK_SENDMSG, HOOK_SENDTO,
@@ -31,16 +31,47 @@ const MSGHDR_FLAGS: u64 = 48;
 const MMSGHDR_LEN: u64 = 56;
 const MMSGHDR_SIZE: u64 = 64;
 
+/// Where every kernel so far puts a syscall tracepoint's first argument
+/// and its return value (after the 8-byte `trace_entry` and the `int nr`).
+const TP_USUAL_OFFSET: u32 = 16;
+
+/// A `u64` of the tracepoint's record. `off` comes from the tracepoint's
+/// format file through `LAYOUT`, a frozen global the verifier reads as a
+/// constant: with the usual offset only the direct load of the context
+/// remains (no helper call; the verifier allows a context load only at a
+/// constant offset), otherwise only the `bpf_probe_read` path.
 #[inline(always)]
-fn arg(ctx: &TracePointContext, n: u32) -> Res<u64> {
+fn record_u64(ctx: &TracePointContext, off: u32, n: usize) -> Res<u64> {
+    if off == TP_USUAL_OFFSET {
+        // SAFETY: inside the record (the format file says so); `n` is a
+        // constant at every call site.
+        return Ok(unsafe { *(ctx.as_ptr() as *const u64).add(TP_USUAL_OFFSET as usize / 8 + n) });
+    }
     // SAFETY: the offset comes from the tracepoint's format file.
-    unsafe { ctx.read_at::<u64>((off!(tp_args) + n * 8) as usize) }.map_err(|e| e as i64)
+    unsafe { ctx.read_at::<u64>(off as usize + n * 8) }.map_err(|e| e as i64)
+}
+
+#[inline(always)]
+fn arg(ctx: &TracePointContext, n: usize) -> Res<u64> {
+    record_u64(ctx, off!(tp_args), n)
 }
 
 #[inline(always)]
 fn ret(ctx: &TracePointContext) -> Res<i64> {
-    // SAFETY: as above.
-    unsafe { ctx.read_at::<i64>(off!(tp_ret) as usize) }.map_err(|e| e as i64)
+    Ok(record_u64(ctx, off!(tp_ret), 0)? as i64)
+}
+
+/// How many arguments follow the fd: sendto/recvfrom (buf, len, flags,
+/// addr, addrlen), recvmmsg (vec, vlen, flags, timeout), sendmmsg (vec,
+/// vlen, flags), the others two. `hook` is a constant in every program.
+#[inline(always)]
+const fn args_after_fd(hook: u8) -> usize {
+    match hook {
+        HOOK_SENDTO | HOOK_RECVFROM => 5,
+        HOOK_RECVMMSG => 4,
+        HOOK_SENDMMSG => 3,
+        _ => 2,
+    }
 }
 
 /// `sys_enter_*`: remember a call on a netlink socket the user wants.
@@ -56,12 +87,13 @@ pub fn enter(ctx: &TracePointContext, hook: u8) -> Res<()> {
     if !protocol_wanted(protocol) {
         return Ok(());
     }
-    let mut args = [0u64; 5];
-    let mut i = 0;
-    while i < 5 {
-        args[i] = arg(ctx, i as u32 + 1)?;
-        i += 1;
-    }
+    // One by one: a context load needs a constant offset. None beyond the
+    // syscall's own arguments: its record ends there, and the kernel
+    // refuses to attach a program that loads past a tracepoint's record
+    // (`perf_event_attach_bpf_prog`, EACCES).
+    let n = args_after_fd(hook);
+    let opt = |i: usize| if i <= n { arg(ctx, i) } else { Ok(0) };
+    let args = [opt(1)?, opt(2)?, opt(3)?, opt(4)?, opt(5)?];
     // A MSG_PEEK read (iproute2 and libnl peek before every read) is not a
     // message: it is dropped here, before anything is remembered.
     let flags = match hook {
