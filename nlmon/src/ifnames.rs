@@ -115,43 +115,89 @@ fn newlink_name(msg: &[u8]) -> Option<(u32, String)> {
 /// Where to insert a name: after each `FIELD=N` (N > 0) at the top level of
 /// a summary (outside braces and quotes) whose field holds an interface
 /// index, and the index.
+///
+/// Every record's summary passes through here, and a link's is a couple of
+/// kilobytes: the scan jumps from one byte that matters to the next, and
+/// names the field of an `=` only when the byte before it can end one.
 fn top_level_indexes(s: &str) -> Vec<(usize, u32)> {
     let b = s.as_bytes();
     let mut out = Vec::new();
-    let (mut depth, mut quoted, mut escaped) = (0u32, false, false);
-    let mut word = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if quoted {
-            match c {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => quoted = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            b'"' => quoted = true,
+    let mut depth = 0u32;
+    let mut i = 0;
+    while let Some(at) = next_of(b, i, &OUTSIDE) {
+        i = at + 1;
+        match b[at] {
+            b'"' => i = closing_quote(b, i),
             b'{' => depth += 1,
             b'}' => depth = depth.saturating_sub(1),
-            b' ' => word = i + 1,
+            _ if depth == 0 => {
+                if let Some(found) = index_after(b, at) {
+                    out.push(found);
+                }
+            }
             _ => {}
-        }
-        if depth != 0 || c != b'=' {
-            continue;
-        }
-        let field = &s[word..i];
-        if !INDEX_FIELDS.contains(&field) {
-            continue;
-        }
-        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-        let end = i + 1 + digits;
-        let whole = digits > 0 && (end == b.len() || b[end] == b' ');
-        if let Some(n) = s[i + 1..end].parse().ok().filter(|&n: &u32| whole && n > 0) {
-            out.push((end, n));
         }
     }
     out
+}
+
+/// Bytes that change the scan's state outside quotes, and inside them.
+const OUTSIDE: [bool; 256] = table(b"\"{}=");
+const INSIDE: [bool; 256] = table(b"\"\\");
+
+const fn table(bytes: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        t[bytes[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// The position of the next byte of `set` at or after `from`.
+fn next_of(b: &[u8], from: usize, set: &[bool; 256]) -> Option<usize> {
+    let rest = b.get(from..)?;
+    rest.iter()
+        .position(|&c| set[usize::from(c)])
+        .map(|p| from + p)
+}
+
+/// Just past the quote that closes a string opened before `from` (the end
+/// of `b` if none does), skipping escaped characters.
+fn closing_quote(b: &[u8], mut from: usize) -> usize {
+    while let Some(at) = next_of(b, from, &INSIDE) {
+        if b[at] == b'"' {
+            return at + 1;
+        }
+        from = at + 2;
+    }
+    b.len()
+}
+
+/// `(end of N, N)` when the `=` at `eq` ends a whole word naming an index
+/// field and is followed by a whole number N > 0.
+fn index_after(b: &[u8], eq: usize) -> Option<(usize, u32)> {
+    let last = *b.get(eq.checked_sub(1)?)?;
+    let named = INDEX_FIELDS.iter().any(|f| {
+        let f = f.as_bytes();
+        f.last() == Some(&last)
+            && b[..eq].ends_with(f)
+            && (eq == f.len() || b[eq - f.len() - 1] == b' ')
+    });
+    if !named {
+        return None;
+    }
+    let digits = b[eq + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let end = eq + 1 + digits;
+    if digits == 0 || (end != b.len() && b[end] != b' ') {
+        return None;
+    }
+    let n: u32 = std::str::from_utf8(&b[eq + 1..end]).ok()?.parse().ok()?;
+    (n > 0).then_some((end, n))
 }
 
 fn netns_of(path: &str) -> u32 {
@@ -203,6 +249,10 @@ mod tests {
             vec![(at(" RTA_OIF=3"), 3), (at(" RTA_IIF=12"), 12)]
         );
         assert!(top_level_indexes("ifi_index=1x ifi_indexx=2").is_empty());
+        // An escaped quote does not end a string; the start is a word start.
+        let s = r#"x="a\" RTA_OIF=4" index=2"#;
+        assert_eq!(top_level_indexes(s), vec![(s.len(), 2)]);
+        assert_eq!(top_level_indexes("index=5"), vec![(7, 5)]);
     }
 
     #[test]
