@@ -117,60 +117,44 @@ fn newlink_name(msg: &[u8]) -> Option<(u32, String)> {
 /// index, and the index.
 ///
 /// Every record's summary passes through here, and a link's is a couple of
-/// kilobytes: the scan jumps from one byte that matters to the next, and
-/// names the field of an `=` only when the byte before it can end one.
+/// kilobytes: the scan jumps (`memchr`) from one byte that matters to the
+/// next, and names the field of an `=` only when the byte before it can end
+/// one.
 fn top_level_indexes(s: &str) -> Vec<(usize, u32)> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut depth = 0u32;
     let mut i = 0;
-    while let Some(at) = next_of(b, i, &OUTSIDE) {
+    loop {
+        // At the top level a `}` changes nothing and an `=` may start an
+        // index; inside braces the reverse.
+        let rest = &b[i..];
+        let next = if depth == 0 {
+            memchr::memchr3(b'"', b'{', b'=', rest)
+        } else {
+            memchr::memchr3(b'"', b'{', b'}', rest)
+        };
+        let Some(at) = next.map(|p| i + p) else {
+            return out;
+        };
         i = at + 1;
         match b[at] {
             b'"' => i = closing_quote(b, i),
             b'{' => depth += 1,
-            b'}' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => {
-                if let Some(found) = index_after(b, at) {
-                    out.push(found);
-                }
-            }
-            _ => {}
+            b'}' => depth -= 1,
+            _ => out.extend(index_after(b, at)),
         }
     }
-    out
-}
-
-/// Bytes that change the scan's state outside quotes, and inside them.
-const OUTSIDE: [bool; 256] = table(b"\"{}=");
-const INSIDE: [bool; 256] = table(b"\"\\");
-
-const fn table(bytes: &[u8]) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < bytes.len() {
-        t[bytes[i] as usize] = true;
-        i += 1;
-    }
-    t
-}
-
-/// The position of the next byte of `set` at or after `from`.
-fn next_of(b: &[u8], from: usize, set: &[bool; 256]) -> Option<usize> {
-    let rest = b.get(from..)?;
-    rest.iter()
-        .position(|&c| set[usize::from(c)])
-        .map(|p| from + p)
 }
 
 /// Just past the quote that closes a string opened before `from` (the end
 /// of `b` if none does), skipping escaped characters.
 fn closing_quote(b: &[u8], mut from: usize) -> usize {
-    while let Some(at) = next_of(b, from, &INSIDE) {
-        if b[at] == b'"' {
-            return at + 1;
+    while let Some(at) = b.get(from..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) {
+        if b[from + at] == b'"' {
+            return from + at + 1;
         }
-        from = at + 2;
+        from += at + 2;
     }
     b.len()
 }
