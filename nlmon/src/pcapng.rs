@@ -462,14 +462,35 @@ fn options(mut b: &[u8], swap: bool) -> Vec<(u16, &[u8])> {
     out
 }
 
-/// Values of our own comment, by key.
-fn comment_field<'a>(c: &'a str, key: &str) -> Option<&'a str> {
-    if key == "comm" {
-        return c.split_once(" comm=").map(|(_, v)| v);
+/// Our own comment, split once: every packet's is read for nine fields.
+#[derive(Clone, Copy, Default)]
+struct Comment<'a> {
+    /// The `key=value` words before ` comm=`.
+    head: &'a str,
+    /// The rest: the comm, which may hold spaces.
+    comm: Option<&'a str>,
+}
+
+impl<'a> Comment<'a> {
+    fn parse(c: &'a str) -> Self {
+        match c.split_once(" comm=") {
+            Some((head, comm)) => Self {
+                head,
+                comm: Some(comm),
+            },
+            None => Self {
+                head: c,
+                comm: None,
+            },
+        }
     }
-    let head = c.split_once(" comm=").map_or(c, |(h, _)| h);
-    head.split(' ')
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+
+    /// The value of a key before the comm.
+    fn field(&self, key: &str) -> Option<&'a str> {
+        self.head
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    }
 }
 
 fn to_event(p: Packet<'_>) -> Event {
@@ -482,9 +503,13 @@ fn to_event(p: Packet<'_>) -> Event {
         cooked.get(14).copied().unwrap_or(0),
         cooked.get(15).copied().unwrap_or(0),
     ]));
-    let ours = p.comment.as_deref().filter(|c| c.starts_with("nlmon "));
-    let num = |k| ours.and_then(|c| comment_field(c, k)?.parse::<u32>().ok());
-    let direction = match ours.and_then(|c| comment_field(c, "dir")) {
+    let ours = p
+        .comment
+        .as_deref()
+        .filter(|c| c.starts_with("nlmon "))
+        .map(Comment::parse);
+    let num = |k| ours.and_then(|c| c.field(k)?.parse::<u32>().ok());
+    let direction = match ours.and_then(|c| c.field("dir")) {
         Some("to_kernel") => Direction::ToKernel,
         Some("from_kernel") => Direction::FromKernel,
         Some("to_user") => Direction::ToUser,
@@ -507,10 +532,7 @@ fn to_event(p: Packet<'_>) -> Event {
             tgid: num("pid").unwrap_or(0),
             tid: num("tid").unwrap_or(0),
             uid: num("uid").unwrap_or(0),
-            comm: ours
-                .and_then(|c| comment_field(c, "comm"))
-                .unwrap_or("")
-                .to_owned(),
+            comm: ours.and_then(|c| c.comm).unwrap_or("").to_owned(),
         },
         socket: Socket {
             protocol,
@@ -518,7 +540,7 @@ fn to_event(p: Packet<'_>) -> Event {
             groups: 0,
             netns: num("netns").unwrap_or(0),
             fd: ours
-                .and_then(|c| comment_field(c, "fd")?.parse().ok())
+                .and_then(|c| c.field("fd")?.parse().ok())
                 .filter(|_| ours.is_some()),
         },
         direction,
