@@ -41,6 +41,12 @@ pub const KIND_MESSAGE: u16 = 1;
 /// A receive failed with `ENOBUFS`: the socket's receive queue overflowed and
 /// the kernel dropped messages addressed to it.
 pub const KIND_OVERRUN: u16 = 2;
+/// The kernel's reason for failing a request, from the
+/// `netlink:netlink_extack` tracepoint, in the context of the task whose
+/// request failed: the bytes are the message text (no NUL). Only the task's
+/// fields (`tgid`, `tid`, `uid`, `comm`, `cgroup_id`, `ts_ns`) are set; the
+/// socket fields are 0 and `hook` is [`HOOK_EXTACK`].
+pub const KIND_EXTACK: u16 = 3;
 
 /// Directions as the socket's owner sees them.
 pub const DIR_SEND: u8 = 1;
@@ -59,6 +65,8 @@ pub const HOOK_READ: u8 = 8;
 pub const HOOK_NETLINK_SENDMSG: u8 = 9;
 /// `netlink_recvmsg` through a kprobe or fentry.
 pub const HOOK_NETLINK_RECVMSG: u8 = 10;
+/// The `netlink:netlink_extack` tracepoint ([`KIND_EXTACK`] records).
+pub const HOOK_EXTACK: u8 = 11;
 
 /// Record flags.
 /// The message is longer than the snapshot length.

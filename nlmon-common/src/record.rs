@@ -9,6 +9,9 @@ use crate::{COMM_LEN, MAX_SNAPLEN};
 pub struct RecordHeader {
     /// `CLOCK_MONOTONIC` nanoseconds (`bpf_ktime_get_ns`).
     pub ts_ns: u64,
+    /// cgroup v2 id of the task (`bpf_get_current_cgroup_id`): the inode of
+    /// its directory in the cgroup2 mount. 0 where it is not known.
+    pub cgroup_id: u64,
     /// Inode number of the socket's network namespace.
     pub netns: u32,
     pub tgid: u32,
@@ -49,7 +52,7 @@ pub struct RecordHeader {
     /// Index of the message within a `sendmmsg`/`recvmmsg` vector.
     pub msg_index: u32,
 }
-crate::const_assert_size!(RecordHeader, 96);
+crate::const_assert_size!(RecordHeader, 104);
 
 pub const HEADER_LEN: usize = size_of::<RecordHeader>();
 

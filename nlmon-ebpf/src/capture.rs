@@ -5,7 +5,10 @@ use core::ffi::c_void;
 
 use aya_ebpf::helpers::{
     bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
-    generated::{bpf_get_smp_processor_id, bpf_ktime_get_ns, bpf_loop, bpf_probe_read_user},
+    generated::{
+        bpf_get_current_cgroup_id, bpf_get_smp_processor_id, bpf_ktime_get_ns, bpf_loop,
+        bpf_probe_read_user,
+    },
 };
 use nlmon_common::{
     COUNTER_LOST, COUNTER_RECORDS, FLAG_COPY_FAILED, FLAG_IOV_LIMIT, FLAG_RECV_TRUNC,
@@ -139,6 +142,8 @@ pub fn emit(m: &Msg, sock: &SockInfo, src: &Source) -> Res<()> {
     *hdr = RecordHeader {
         // SAFETY: plain helper call.
         ts_ns: unsafe { bpf_ktime_get_ns() },
+        // SAFETY: plain helper call (tracing programs have it since 4.18).
+        cgroup_id: unsafe { bpf_get_current_cgroup_id() },
         netns: sock.netns,
         tgid: (pid_tgid >> 32) as u32,
         tid: pid_tgid as u32,

@@ -5,10 +5,10 @@ use std::time::{Duration, SystemTime};
 
 use nlmon_common::{
     COMM_LEN, DIR_RECV, DIR_SEND, FLAG_COPY_FAILED, FLAG_IOV_LIMIT, FLAG_ITER_UNSUPPORTED,
-    FLAG_PEER_KNOWN, FLAG_RECV_TRUNC, FLAG_SEND_FAILED, FLAG_TRUNCATED, HOOK_NETLINK_RECVMSG,
-    HOOK_NETLINK_SENDMSG, HOOK_READ, HOOK_RECVFROM, HOOK_RECVMMSG, HOOK_RECVMSG, HOOK_SENDMMSG,
-    HOOK_SENDMSG, HOOK_SENDTO, HOOK_WRITE, KIND_MESSAGE, KIND_OVERRUN, RecordHeader,
-    record::HEADER_LEN,
+    FLAG_PEER_KNOWN, FLAG_RECV_TRUNC, FLAG_SEND_FAILED, FLAG_TRUNCATED, HOOK_EXTACK,
+    HOOK_NETLINK_RECVMSG, HOOK_NETLINK_SENDMSG, HOOK_READ, HOOK_RECVFROM, HOOK_RECVMMSG,
+    HOOK_RECVMSG, HOOK_SENDMMSG, HOOK_SENDMSG, HOOK_SENDTO, HOOK_WRITE, KIND_EXTACK, KIND_MESSAGE,
+    KIND_OVERRUN, RecordHeader, record::HEADER_LEN,
 };
 use serde::Serialize;
 
@@ -36,6 +36,9 @@ pub enum Kind {
     /// A receive failed with ENOBUFS: the kernel dropped messages for this
     /// socket because its receive queue was full.
     Overrun,
+    /// The kernel's extended-ack text for a request of this task that
+    /// failed (the `netlink:netlink_extack` tracepoint); `data` is the text.
+    Extack,
 }
 
 /// Which way the bytes went, and between whom.
@@ -80,6 +83,8 @@ pub enum Hook {
     Read,
     NetlinkSendmsg,
     NetlinkRecvmsg,
+    /// The `netlink:netlink_extack` tracepoint.
+    Extack,
     /// Not known: read from a capture file without nlmon's comments.
     Unknown,
 }
@@ -99,6 +104,7 @@ impl TryFrom<u8> for Hook {
             HOOK_READ => Self::Read,
             HOOK_NETLINK_SENDMSG => Self::NetlinkSendmsg,
             HOOK_NETLINK_RECVMSG => Self::NetlinkRecvmsg,
+            HOOK_EXTACK => Self::Extack,
             hook => return Err(RecordError::Hook { hook }),
         })
     }
@@ -110,6 +116,8 @@ pub struct Process {
     pub tid: u32,
     pub uid: u32,
     pub comm: String,
+    /// cgroup v2 id (inode of the cgroup's directory); 0 when unknown.
+    pub cgroup_id: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -263,6 +271,7 @@ impl Event {
         let kind = match h.kind {
             KIND_MESSAGE => Kind::Message,
             KIND_OVERRUN => Kind::Overrun,
+            KIND_EXTACK => Kind::Extack,
             kind => return Err(RecordError::Kind { kind }),
         };
         let peer_known = h.flags & FLAG_PEER_KNOWN != 0;
@@ -287,6 +296,7 @@ impl Event {
                 tid: h.tid,
                 uid: h.uid,
                 comm: String::from_utf8_lossy(&h.comm[..comm_end]).into_owned(),
+                cgroup_id: h.cgroup_id,
             },
             socket: Socket {
                 protocol: h.protocol,
@@ -354,6 +364,7 @@ pub(crate) fn sample(comm: &str, tgid: u32, portid: u32, data: Vec<u8>) -> Event
             tid: tgid,
             uid: 0,
             comm: comm.into(),
+            cgroup_id: 0,
         },
         socket: Socket {
             protocol: 0,
@@ -398,6 +409,7 @@ mod tests {
         comm[..2].copy_from_slice(b"ip");
         RecordHeader {
             ts_ns: 5_000_000_000,
+            cgroup_id: 77,
             netns: 4026531840,
             tgid: 42,
             tid: 43,

@@ -533,6 +533,7 @@ fn to_event(p: Packet<'_>) -> Event {
             tid: num("tid").unwrap_or(0),
             uid: num("uid").unwrap_or(0),
             comm: ours.and_then(|c| c.comm).unwrap_or("").to_owned(),
+            cgroup_id: 0,
         },
         socket: Socket {
             protocol,

@@ -167,6 +167,10 @@ impl Pipeline {
             decoded.push(msgs);
         }
         for (ev, msgs) in batch.iter().zip(decoded) {
+            if ev.kind == Kind::Extack {
+                // Not a message of its own: it explains a failure.
+                continue;
+            }
             if self.done() {
                 break;
             }
