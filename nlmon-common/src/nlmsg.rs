@@ -14,6 +14,45 @@ pub struct NlMsgHdr {
 
 pub const NLMSG_HDRLEN: usize = 16;
 
+// The netlink words everyone uses, defined once (`include/uapi/linux/netlink.h`).
+
+/// Control message types (`NLMSG_*`); types below `NLMSG_MIN_TYPE` are
+/// reserved for them.
+pub const NLMSG_NOOP: u16 = 1;
+pub const NLMSG_ERROR: u16 = 2;
+pub const NLMSG_DONE: u16 = 3;
+pub const NLMSG_OVERRUN: u16 = 4;
+pub const NLMSG_MIN_TYPE: u16 = 16;
+
+/// `nlmsg_flags`: the low byte means the same everywhere.
+pub const NLM_F_REQUEST: u16 = 0x1;
+pub const NLM_F_MULTI: u16 = 0x2;
+pub const NLM_F_ACK: u16 = 0x4;
+pub const NLM_F_ECHO: u16 = 0x8;
+pub const NLM_F_DUMP_INTR: u16 = 0x10;
+pub const NLM_F_DUMP_FILTERED: u16 = 0x20;
+/// For GET requests.
+pub const NLM_F_ROOT: u16 = 0x100;
+pub const NLM_F_MATCH: u16 = 0x200;
+pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
+/// For NEW requests.
+pub const NLM_F_REPLACE: u16 = 0x100;
+pub const NLM_F_EXCL: u16 = 0x200;
+pub const NLM_F_CREATE: u16 = 0x400;
+/// For acks (`NLMSG_ERROR`).
+pub const NLM_F_CAPPED: u16 = 0x100;
+pub const NLM_F_ACK_TLVS: u16 = 0x200;
+
+/// Netlink protocols (`NETLINK_*`).
+pub const NETLINK_ROUTE: u32 = 0;
+pub const NETLINK_SOCK_DIAG: u32 = 4;
+pub const NETLINK_XFRM: u32 = 6;
+pub const NETLINK_AUDIT: u32 = 9;
+pub const NETLINK_CONNECTOR: u32 = 11;
+pub const NETLINK_NETFILTER: u32 = 12;
+pub const NETLINK_KOBJECT_UEVENT: u32 = 15;
+pub const NETLINK_GENERIC: u32 = 16;
+
 /// What the walker found at one position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Frame<'a> {

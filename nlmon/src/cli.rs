@@ -9,8 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::{
     capture::{AttachMode, Options},
     daemon::args::{AttachArgs, DaemonArgs},
-    filter::{Dir, Filter, TypeSel, parse_netns},
-    protocol,
+    filter::Filter,
 };
 
 /// See every netlink message on this machine, with the process that sent or
@@ -56,35 +55,8 @@ pub struct LiveArgs {
     /// tracepoints.
     #[arg(long, value_enum, default_value_t = AttachMode::Auto)]
     pub attach: AttachMode,
-    /// Only processes with this name (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub comm: Vec<String>,
-    /// Only this process id (repeatable).
-    #[arg(long, value_name = "PID")]
-    pub pid: Vec<u32>,
-    /// Only this netlink family: route, generic, netfilter, sock_diag,
-    /// audit, uevent, xfrm, ... or a number (repeatable).
-    #[arg(long, value_name = "FAMILY", value_parser = parse_family)]
-    pub family: Vec<u32>,
-    /// Only generic netlink messages of this family: nl80211, ethtool,
-    /// devlink, ... (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub genl: Vec<String>,
-    /// Only messages of this type: a name (RTM_NEWLINK,
-    /// ETHTOOL_MSG_LINKINFO_GET, NLMSG_ERROR) or a number (repeatable).
-    #[arg(long = "type", value_name = "TYPE")]
-    pub types: Vec<TypeSel>,
-    /// Only failed requests: each error reply, after the request it answers.
-    #[arg(long)]
-    pub errors: bool,
-    /// Only messages sent (send) or received (recv) by the processes.
-    #[arg(long, value_enum, value_name = "DIR")]
-    pub dir: Vec<Dir>,
-    /// Only sockets in this network namespace: a path (/run/netns/NAME,
-    /// /proc/PID/ns/net), a name under /run/netns, or an inode number
-    /// (repeatable).
-    #[arg(long, value_name = "NETNS", value_parser = parse_netns)]
-    pub netns: Vec<u32>,
+    #[command(flatten)]
+    pub filter: Filter,
     /// Write the messages to a pcapng file (LINKTYPE_NETLINK, one packet
     /// per message, process and direction in each packet's comment)
     /// instead of printing them.
@@ -152,20 +124,6 @@ impl ColorWhen {
 }
 
 impl LiveArgs {
-    /// The filters as given.
-    pub fn filter(&self) -> Filter {
-        Filter {
-            comms: self.comm.clone(),
-            pids: self.pid.clone(),
-            protocols: self.family.clone(),
-            dir: self.dir.clone(),
-            netns: self.netns.clone(),
-            genl: self.genl.clone(),
-            types: self.types.clone(),
-            errors: self.errors,
-        }
-    }
-
     /// Capture options, with the filters the kernel evaluates.
     pub fn capture_options(&self, filter: &Filter) -> Options {
         let mut opts = Options {
@@ -177,15 +135,6 @@ impl LiveArgs {
         filter.kernel_options(&mut opts);
         opts
     }
-}
-
-fn parse_family(s: &str) -> Result<u32, String> {
-    protocol::parse(s).ok_or_else(|| {
-        format!(
-            "unknown netlink family {s:?}; known: {} (or a number below 32)",
-            protocol::all_names().collect::<Vec<_>>().join(", ")
-        )
-    })
 }
 
 #[cfg(test)]
@@ -203,7 +152,7 @@ mod tests {
     fn command_after_double_dash() {
         let cli = Cli::try_parse_from(["nlmon", "--comm", "ip", "--", "ip", "-n", "x"]).unwrap();
         assert_eq!(cli.live.cmd, ["ip", "-n", "x"]);
-        assert_eq!(cli.live.comm, ["ip"]);
+        assert_eq!(cli.live.filter.comm, ["ip"]);
         assert!(cli.command.is_none());
     }
 }

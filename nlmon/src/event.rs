@@ -58,6 +58,16 @@ impl Direction {
         matches!(self, Self::ToKernel | Self::ToUser)
     }
 
+    /// Its name, as in JSON and the journal (`to_kernel`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ToKernel => "to_kernel",
+            Self::FromKernel => "from_kernel",
+            Self::ToUser => "to_user",
+            Self::FromUser => "from_user",
+        }
+    }
+
     /// An arrow for text output.
     pub fn arrow(self) -> &'static str {
         match self {
@@ -347,7 +357,7 @@ mod hex_bytes {
     use serde::Serializer;
 
     pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::print::hex(b))
+        s.serialize_str(&crate::words::hex(b))
     }
 }
 

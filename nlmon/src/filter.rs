@@ -1,28 +1,126 @@
-//! What to show: filters of different kinds combine with AND, repeated
-//! values of one kind with OR. Those the kernel can evaluate (process,
-//! pid, family, direction, network namespace) are also handed to it
-//! through [`crate::capture::Options`]; the rest, and all of them for a
-//! capture file, are checked here.
+//! What to show: one filter for the command line, the daemon's `[filter]`
+//! table and `nlmon attach` requests. clap and serde read the same
+//! vocabulary into the same type, and it means the same everywhere.
+//!
+//! Filters of different kinds combine with AND, repeated values of one
+//! kind with OR. Those the kernel can evaluate (process, pid, family,
+//! direction, network namespace) are also handed to it through
+//! [`crate::capture::Options`] by the command; the daemon applies them in
+//! userspace so that a reload changes them without reloading the probes.
 
 use std::{os::unix::fs::MetadataExt, str::FromStr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::{capture::Options, event::Event};
+use crate::{
+    capture::Options,
+    changes,
+    event::{Direction, Event},
+    pipeline::Shown,
+    protocol,
+};
 
-/// `--dir`
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+/// `--select`: everything, or only what changes state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+pub enum Select {
+    /// Requests that modify state, their acks and errors, notifications
+    /// (see [`crate::changes`]).
+    Changes,
+    /// Everything, including GET requests, dumps and their replies.
+    All,
+}
+
+/// `--dir`: `send` and `recv` cover both peers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum Dir {
     /// Sent by the process (to the kernel or another socket).
     Send,
     /// Received by the process.
     Recv,
+    ToKernel,
+    FromKernel,
+    ToUser,
+    FromUser,
 }
 
-/// `--type`: a message type by number, or by name (resolved against the
-/// decoder's tables when the filter is built).
-#[derive(Clone, Debug, PartialEq, Eq)]
+impl Dir {
+    pub fn matches(self, d: Direction) -> bool {
+        match self {
+            Self::Send => d.is_send(),
+            Self::Recv => !d.is_send(),
+            Self::ToKernel => d == Direction::ToKernel,
+            Self::FromKernel => d == Direction::FromKernel,
+            Self::ToUser => d == Direction::ToUser,
+            Self::FromUser => d == Direction::FromUser,
+        }
+    }
+
+    /// The `DIR_*` of the record, which is what the kernel filters on.
+    fn record_dir(self) -> u8 {
+        if matches!(self, Self::Send | Self::ToKernel | Self::ToUser) {
+            nlmon_common::DIR_SEND
+        } else {
+            nlmon_common::DIR_RECV
+        }
+    }
+}
+
+/// A netlink family given by name or number, checked when read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "NameOrNumber", into = "String")]
+pub struct Family(pub u32);
+
+impl FromStr for Family {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        protocol::parse(s).map(Family).ok_or_else(|| {
+            format!(
+                "unknown netlink family {s:?}; known: {} (or a number below 32)",
+                protocol::all_names().collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+}
+
+impl TryFrom<NameOrNumber> for Family {
+    type Error = String;
+
+    fn try_from(v: NameOrNumber) -> Result<Self, String> {
+        v.text().parse()
+    }
+}
+
+impl From<Family> for String {
+    fn from(f: Family) -> String {
+        protocol::name(f.0).map_or_else(|| f.0.to_string(), str::to_owned)
+    }
+}
+
+/// A config or request value that may be written as a string or a number.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum NameOrNumber {
+    Number(u64),
+    Name(String),
+}
+
+impl NameOrNumber {
+    fn text(&self) -> String {
+        match self {
+            Self::Number(n) => n.to_string(),
+            Self::Name(s) => s.clone(),
+        }
+    }
+}
+
+/// `--type`: a message type by number, or by name (any family's: checked
+/// against the decoder's names, `nlmon --list-types`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "NameOrNumber", into = "String")]
 pub enum TypeSel {
     Number(u16),
     Name(String),
@@ -48,8 +146,54 @@ impl FromStr for TypeSel {
     }
 }
 
+impl TryFrom<NameOrNumber> for TypeSel {
+    type Error = String;
+
+    fn try_from(v: NameOrNumber) -> Result<Self, String> {
+        let t: Self = v.text().parse()?;
+        check_type_names(std::slice::from_ref(&t), &known_type_names())?;
+        Ok(t)
+    }
+}
+
+impl From<TypeSel> for String {
+    fn from(t: TypeSel) -> String {
+        match t {
+            TypeSel::Number(n) => n.to_string(),
+            TypeSel::Name(s) => s,
+        }
+    }
+}
+
 /// `--netns`: a path (`/run/netns/NAME`, `/proc/PID/ns/net`), a name under
-/// `/run/netns`, or an inode number.
+/// `/run/netns`, or an inode number; kept as the inode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "NameOrNumber", into = "u64")]
+pub struct Netns(pub u32);
+
+impl FromStr for Netns {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_netns(s).map(Netns)
+    }
+}
+
+impl TryFrom<NameOrNumber> for Netns {
+    type Error = String;
+
+    fn try_from(v: NameOrNumber) -> Result<Self, String> {
+        v.text().parse()
+    }
+}
+
+impl From<Netns> for u64 {
+    fn from(n: Netns) -> u64 {
+        n.0.into()
+    }
+}
+
+/// The inode of a network namespace named by path, name or number.
 pub fn parse_netns(s: &str) -> Result<u32, String> {
     if let Ok(n) = s.parse::<u32>() {
         return Ok(n);
@@ -64,48 +208,83 @@ pub fn parse_netns(s: &str) -> Result<u32, String> {
         .map_err(|e| format!("network namespace {s:?} ({path}): {e}"))
 }
 
-/// The filters, after names are resolved.
-#[derive(Clone, Debug, Default)]
+/// The filters. On the command line each is an option (`--comm`,
+/// `--type`, ...); in the config file and attach requests a key of the
+/// same name (`comm = ["ip"]`, `type = ["RTM_NEWADDR"]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
 pub struct Filter {
-    pub comms: Vec<String>,
-    pub pids: Vec<u32>,
-    pub protocols: Vec<u32>,
-    /// Generic netlink family names (`nl80211`, `ethtool`).
+    /// all: every message; changes: only requests that modify state, their
+    /// acks and errors, and notifications. Default: all (the daemon's
+    /// records: changes).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub select: Option<Select>,
+    /// Only processes with this name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub comm: Vec<String>,
+    /// Only this process id (repeatable).
+    #[arg(long, value_name = "PID")]
+    pub pid: Vec<u32>,
+    /// Only this netlink family: route, generic, netfilter, sock_diag,
+    /// audit, uevent, xfrm, ... or a number (repeatable).
+    #[arg(long, value_name = "FAMILY")]
+    pub family: Vec<Family>,
+    /// Only generic netlink messages of this family: nl80211, ethtool,
+    /// devlink, ... (repeatable).
+    #[arg(long, value_name = "NAME")]
     pub genl: Vec<String>,
-    /// Type names (`RTM_NEWLINK`, `ethtool:ETHTOOL_MSG_LINKINFO_GET`, or
-    /// without the family prefix) or numbers.
+    /// Only messages of this type: a name of any family (RTM_NEWLINK,
+    /// NFT_MSG_NEWTABLE, ETHTOOL_MSG_LINKINFO_GET, NLMSG_ERROR; see
+    /// --list-types) or a number (repeatable).
+    #[arg(long = "type", value_name = "TYPE")]
+    #[serde(rename = "type")]
     pub types: Vec<TypeSel>,
-    pub dir: Vec<Dir>,
-    pub netns: Vec<u32>,
-    /// Only failed requests (error replies and failed sends) and the
-    /// requests they answer.
+    /// Only failed requests: each error reply, after the request it
+    /// answers, and failed sends.
+    #[arg(long)]
     pub errors: bool,
-}
-
-/// What the filter needs of one decoded message.
-#[derive(Clone, Copy, Debug)]
-pub struct MsgFacts<'a> {
-    pub ty: u16,
-    pub type_name: Option<&'a str>,
-    /// Generic netlink family, when the message is one.
-    pub genl_family: Option<&'a str>,
+    /// Only messages sent (send) or received (recv) by the processes, or
+    /// one way: to_kernel, from_kernel, to_user, from_user (repeatable).
+    #[arg(long, value_enum, value_name = "DIR")]
+    pub dir: Vec<Dir>,
+    /// Only sockets in this network namespace: a path (/run/netns/NAME,
+    /// /proc/PID/ns/net), a name under /run/netns, or an inode number
+    /// (repeatable).
+    #[arg(long, value_name = "NETNS")]
+    pub netns: Vec<Netns>,
 }
 
 impl Filter {
+    /// Everything.
+    pub fn all() -> Self {
+        Self {
+            select: Some(Select::All),
+            ..Self::default()
+        }
+    }
+
+    /// `select`, where the context's default is `default`.
+    pub fn select_or(&self, default: Select) -> Select {
+        self.select.unwrap_or(default)
+    }
+
     /// Hands the filters the kernel evaluates to the capture.
     pub fn kernel_options(&self, opts: &mut Options) {
-        opts.comms.clone_from(&self.comms);
-        opts.pids.extend(&self.pids);
-        opts.protocols.clone_from(&self.protocols);
-        opts.dirs = self
-            .dir
-            .iter()
-            .map(|d| match d {
-                Dir::Send => nlmon_common::DIR_SEND,
-                Dir::Recv => nlmon_common::DIR_RECV,
-            })
-            .collect();
-        opts.netns.clone_from(&self.netns);
+        opts.comms.clone_from(&self.comm);
+        opts.pids.extend(&self.pid);
+        opts.protocols = self.family.iter().map(|f| f.0).collect();
+        opts.dirs = self.dir.iter().map(|d| d.record_dir()).collect();
+        opts.dirs.dedup();
+        if opts.dirs.len() > 1 {
+            opts.dirs.clear();
+        }
+        opts.netns = self.netns.iter().map(|n| n.0).collect();
+    }
+
+    /// `--type`, `--genl` or `--errors`: filters that look into messages.
+    pub fn filters_messages(&self) -> bool {
+        !self.types.is_empty() || !self.genl.is_empty() || self.errors
     }
 
     /// Whether the event's process, socket and direction pass.
@@ -113,31 +292,37 @@ impl Filter {
         fn any<T>(v: &[T], f: impl Fn(&T) -> bool) -> bool {
             v.is_empty() || v.iter().any(f)
         }
-        any(&self.comms, |c| {
+        any(&self.comm, |c| {
             // The kernel keeps 15 bytes of a name.
             let c = c.as_bytes();
-            ev.process.comm.as_bytes() == &c[..c.len().min(15)]
-        }) && any(&self.pids, |p| *p == ev.process.tgid)
-            && any(&self.protocols, |p| *p == ev.socket.protocol)
-            && any(&self.dir, |d| (*d == Dir::Send) == ev.direction.is_send())
-            && any(&self.netns, |n| *n == ev.socket.netns)
+            ev.process.comm.as_bytes() == &c[..c.len().min(nlmon_common::COMM_LEN - 1)]
+        }) && any(&self.pid, |p| *p == ev.process.tgid)
+            && any(&self.family, |f| f.0 == ev.socket.protocol)
+            && any(&self.dir, |d| d.matches(ev.direction))
+            && any(&self.netns, |n| n.0 == ev.socket.netns)
     }
 
-    /// Whether one message of a passing event passes the message filters
-    /// (`--type`, `--genl`); `--errors` is the caller's, as it needs the
-    /// request.
-    pub fn message_matches(&self, m: &MsgFacts<'_>) -> bool {
+    /// Whether one message of a passing event passes `--type`, `--genl`
+    /// and `select` (`--errors` is the caller's: it needs the request).
+    pub fn message_matches(&self, ev: &Event, s: &Shown, select: Select) -> bool {
+        let m = &s.message;
         let types = self.types.is_empty()
             || self.types.iter().any(|t| match t {
-                TypeSel::Number(n) => *n == m.ty,
+                TypeSel::Number(n) => *n == m.header.ty,
                 TypeSel::Name(want) => m
                     .type_name
                     .is_some_and(|have| type_name_matches(want, have)),
             });
-        let genl = self.genl.is_empty()
-            || m.genl_family
-                .is_some_and(|f| self.genl.iter().any(|g| g.eq_ignore_ascii_case(f)));
-        types && genl
+        let genl = self.genl.is_empty() || {
+            // An ack or error has no family of its own: its request's.
+            let family = m
+                .family
+                .as_deref()
+                .or_else(|| s.link.as_ref()?.request().family.as_deref())
+                .filter(|_| ev.socket.protocol == nlmon_common::decode::NETLINK_GENERIC);
+            family.is_some_and(|f| self.genl.iter().any(|g| g.eq_ignore_ascii_case(f)))
+        };
+        types && genl && (select == Select::All || changes::is_change(ev, s))
     }
 }
 
@@ -154,11 +339,11 @@ pub fn type_name_matches(want: &str, have: &str) -> bool {
 /// (generic netlink ones as `family:NAME`), rtnetlink's, and the control
 /// messages.
 pub fn known_type_names() -> Vec<String> {
-    use nlmon_common::decode::{DecodeOptions, Decoder, families};
+    use nlmon_common::decode::{DecodeOptions, Decoder, NETLINK_GENERIC, families};
     let mut names: Vec<String> = families()
         .flat_map(|f| {
             f.messages.iter().map(move |m| {
-                if f.protocol == 16 {
+                if f.protocol == NETLINK_GENERIC {
                     format!("{}:{}", f.name, m.name)
                 } else {
                     m.name.to_owned()
@@ -166,56 +351,38 @@ pub fn known_type_names() -> Vec<String> {
             })
         })
         .collect();
-    // rtnetlink names the tables may not cover, and the control messages:
-    // asked of the decoder with bare headers.
+    // rtnetlink names the tables may not cover, and the control messages.
     let d = Decoder::new(DecodeOptions::default());
-    for ty in 1..=255u16 {
-        let mut h = [0u8; 16];
-        h[..4].copy_from_slice(&16u32.to_ne_bytes());
-        h[4..6].copy_from_slice(&ty.to_ne_bytes());
-        for m in d.decode(0, &h) {
-            if let Some(n) = m.type_name {
-                names.push(n.to_owned());
-            }
-        }
-    }
+    names.extend((1..=255u16).filter_map(|ty| d.type_name(0, ty).map(str::to_owned)));
     names.sort();
     names.dedup();
     names
 }
 
 /// Checks `--type` names against the names the decoder knows; the error
-/// lists them.
+/// lists close ones.
 pub fn check_type_names(types: &[TypeSel], known: &[String]) -> Result<(), String> {
     for t in types {
         if let TypeSel::Name(n) = t
             && !known.iter().any(|k| type_name_matches(n, k))
         {
-            let close: Vec<&String> = known
+            let upper = n.to_ascii_uppercase();
+            let stem = upper
+                .trim_start_matches("RTM_")
+                .get(..3.min(upper.len()))
+                .unwrap_or("");
+            let close: Vec<&str> = known
                 .iter()
-                .filter(|k| {
-                    let (a, b) = (k.to_ascii_uppercase(), n.to_ascii_uppercase());
-                    let stem = b
-                        .trim_start_matches("RTM_")
-                        .get(..3.min(b.len()))
-                        .unwrap_or("");
-                    a.contains(stem)
-                })
+                .filter(|k| k.to_ascii_uppercase().contains(stem))
                 .take(20)
+                .map(String::as_str)
                 .collect();
             let mut msg = format!(
                 "unknown message type {n:?}; give a number or one of the {} names nlmon knows",
                 known.len()
             );
             if !close.is_empty() {
-                msg.push_str(&format!(
-                    ", e.g. {}",
-                    close
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                msg.push_str(&format!(", e.g. {}", close.join(", ")));
             }
             msg.push_str(" (all: nlmon --list-types)");
             return Err(msg);
@@ -227,6 +394,10 @@ pub fn check_type_names(types: &[TypeSel], known: &[String]) -> Result<(), Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(s: &str) -> Result<Filter, String> {
+        serde_json::from_str(s).map_err(|e| e.to_string())
+    }
 
     #[test]
     fn type_selectors() {
@@ -255,6 +426,23 @@ mod tests {
     }
 
     #[test]
+    fn every_familys_names_are_known() {
+        let known = known_type_names();
+        for name in [
+            "RTM_NEWADDR",
+            "NLMSG_ERROR",
+            "NFT_MSG_NEWTABLE",
+            "ETHTOOL_MSG_LINKINFO_GET",
+            "ethtool:ETHTOOL_MSG_LINKINFO_GET",
+        ] {
+            assert!(
+                check_type_names(&[TypeSel::Name(name.into())], &known).is_ok(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn netns_by_inode_and_bad_path() {
         assert_eq!(parse_netns("4026531840"), Ok(4026531840));
         assert!(
@@ -262,33 +450,60 @@ mod tests {
                 .unwrap_err()
                 .contains("/nonexistent/ns")
         );
-        let own = parse_netns("/proc/self/ns/net").unwrap();
-        assert!(own > 0);
+        assert!(parse_netns("/proc/self/ns/net").unwrap() > 0);
     }
 
     #[test]
-    fn message_filters_and_or() {
+    fn serde_reads_the_command_lines_words() {
+        let f = parse(
+            r#"{"select":"changes","comm":["ip"],"pid":[1],"family":["route", 16],
+                "genl":["ethtool"],"type":["RTM_NEWADDR", 20, "0x10"],"errors":true,
+                "dir":["send","from_kernel"],"netns":[4026531840, "/proc/self/ns/net"]}"#,
+        )
+        .unwrap();
+        assert_eq!(f.select, Some(Select::Changes));
+        assert_eq!(f.family, [Family(0), Family(16)]);
+        assert_eq!(
+            f.types,
+            [
+                TypeSel::Name("RTM_NEWADDR".into()),
+                TypeSel::Number(20),
+                TypeSel::Number(16)
+            ]
+        );
+        assert_eq!(f.dir, [Dir::Send, Dir::FromKernel]);
+        assert_eq!(f.netns[0], Netns(4026531840));
+        // What a client sends is read back the same.
+        let back: Filter = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+        assert_eq!(back, f);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = parse(r#"{"family":["rout"]}"#).unwrap_err();
+        assert!(e.contains("unknown netlink family \"rout\""), "{e}");
+        let e = parse(r#"{"dir":["up"]}"#).unwrap_err();
+        assert!(e.contains("unknown variant `up`"), "{e}");
+        let e = parse(r#"{"comms":["ip"]}"#).unwrap_err();
+        assert!(e.contains("unknown field `comms`"), "{e}");
+        let e = parse(r#"{"type":["RTM_NEWLNK"]}"#).unwrap_err();
+        assert!(e.contains("unknown message type"), "{e}");
+    }
+
+    #[test]
+    fn kernel_directions() {
+        let mut o = Options::default();
         let f = Filter {
-            types: vec![TypeSel::Number(16), TypeSel::Name("RTM_DELLINK".into())],
+            dir: vec![Dir::ToKernel, Dir::ToUser],
             ..Filter::default()
         };
-        let m = |ty, name| MsgFacts {
-            ty,
-            type_name: Some(name),
-            genl_family: None,
-        };
-        assert!(f.message_matches(&m(16, "RTM_NEWLINK")));
-        assert!(f.message_matches(&m(17, "RTM_DELLINK")));
-        assert!(!f.message_matches(&m(18, "RTM_GETLINK")));
-        let g = Filter {
-            genl: vec!["ethtool".into()],
+        f.kernel_options(&mut o);
+        assert_eq!(o.dirs, [nlmon_common::DIR_SEND]);
+        let f = Filter {
+            dir: vec![Dir::Send, Dir::FromKernel],
             ..Filter::default()
         };
-        assert!(!g.message_matches(&m(20, "x")));
-        assert!(g.message_matches(&MsgFacts {
-            ty: 20,
-            type_name: None,
-            genl_family: Some("ethtool")
-        }));
+        f.kernel_options(&mut o);
+        assert!(o.dirs.is_empty(), "both ways: the kernel keeps all");
     }
 }

@@ -8,13 +8,21 @@ use std::{
     os::fd::{AsRawFd, FromRawFd, OwnedFd},
 };
 
-const NETLINK_GENERIC: i32 = 16;
-const GENL_ID_CTRL: u16 = 16;
+use nlmon_common::{
+    decode::{Decoder, GENL_ID_CTRL},
+    nlmsg::{NETLINK_GENERIC, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR},
+};
+
 const CTRL_CMD_GETFAMILY: u8 = 3;
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_DUMP: u16 = 0x300;
-const NLMSG_DONE: u16 = 3;
-const NLMSG_ERROR: u16 = 2;
+
+/// Teaches the decoder the ids of the families registered now; a failure
+/// is logged (names then come from the traffic only).
+pub fn learn(decoder: &mut Decoder) {
+    match dump() {
+        Ok(bufs) => bufs.iter().for_each(|b| decoder.learn(NETLINK_GENERIC, b)),
+        Err(e) => log::warn!("cannot list generic netlink families: {e}"),
+    }
+}
 
 /// The raw reply buffers of a family dump, for `Decoder::learn`.
 pub fn dump() -> io::Result<Vec<Vec<u8>>> {
@@ -23,7 +31,7 @@ pub fn dump() -> io::Result<Vec<Vec<u8>>> {
         libc::socket(
             libc::AF_NETLINK,
             libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            NETLINK_GENERIC,
+            NETLINK_GENERIC as i32,
         )
     };
     if fd < 0 {

@@ -10,7 +10,7 @@ use crate::{
     event::{Direction, Event, Hook, Kind, Peer, Process, Socket, Truncation},
     link::Link,
     pipeline::{Shown, Sink},
-    print::hex,
+    words::hex,
 };
 
 /// One line of `--json`, up to the decoded message (written by hand after
@@ -95,6 +95,20 @@ pub fn write_line(out: &mut Vec<u8>, ev: &Event, shown: Option<&Shown>) -> io::R
     Ok(())
 }
 
+/// Appends the lines of an event (one per message, one for an event
+/// without a message), each with its newline.
+pub fn write_lines(out: &mut Vec<u8>, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
+    if msgs.is_empty() {
+        write_line(out, ev, None)?;
+        out.push(b'\n');
+    }
+    for s in msgs {
+        write_line(out, ev, Some(s))?;
+        out.push(b'\n');
+    }
+    Ok(())
+}
+
 /// Writes JSON Lines.
 pub struct JsonSink<W: Write> {
     w: W,
@@ -108,24 +122,13 @@ impl<W: Write> JsonSink<W> {
             line: Vec::new(),
         }
     }
-
-    fn write(&mut self, ev: &Event, shown: Option<&Shown>) -> io::Result<()> {
-        self.line.clear();
-        write_line(&mut self.line, ev, shown)?;
-        self.line.push(b'\n');
-        self.w.write_all(&self.line)
-    }
 }
 
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
-        if msgs.is_empty() {
-            return self.write(ev, None);
-        }
-        for s in msgs {
-            self.write(ev, Some(s))?;
-        }
-        Ok(())
+        self.line.clear();
+        write_lines(&mut self.line, ev, msgs)?;
+        self.w.write_all(&self.line)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -1,11 +1,13 @@
 //! nlmon: a system-wide netlink monitor.
 //!
 //! [`capture`] loads and attaches the eBPF programs and drains their ring
-//! buffer into [`event::Event`]s; [`print`] renders them
-//! (`nlmon_common::nlmsg` walks the netlink messages in an event).
+//! buffer into [`event::Event`]s; [`pipeline`] decodes, links and filters
+//! them once for every output; [`text`], [`json`], [`pcapng`] and the
+//! daemon's journal are views over the decoded events.
 
 pub mod btf;
 pub mod capture;
+pub mod changes;
 pub mod cli;
 pub mod daemon;
 pub mod event;
@@ -19,10 +21,11 @@ pub mod live;
 pub mod output;
 pub mod pcapng;
 pub mod pipeline;
-pub mod print;
 pub mod privileges;
 pub mod protocol;
+pub mod ring;
 pub mod run_cmd;
 pub mod summary;
 pub mod text;
 pub mod tracefs;
+pub mod words;

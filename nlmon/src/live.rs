@@ -1,37 +1,18 @@
 //! The live capture loop: drain the ring buffer, print, report losses, and
 //! end on a signal, `--count`, `--duration` or the end of the traced command.
 
-use std::{
-    io,
-    os::fd::{AsRawFd, RawFd},
-    time::Duration,
-};
+use std::{io, time::Duration};
 
 use anyhow::Context as _;
-use tokio::{
-    io::{Interest, unix::AsyncFd},
-    signal::unix::{SignalKind, signal},
-};
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::{
     capture::{Capture, Counters, Options},
     cli::LiveArgs,
     event::Event,
+    ring::{self, Ring},
     run_cmd::{self, Gated},
 };
-
-/// The ring buffer's descriptor, for tokio to wait on.
-struct RingFd(RawFd);
-
-impl AsRawFd for RingFd {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0
-    }
-}
-
-/// Batches read per wake-up at most before the timers and signals get a
-/// turn (see [`Capture::drain_batches`]).
-const MAX_BATCHES: usize = 64;
 
 /// How a live run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +27,7 @@ pub enum End {
 /// filters.
 pub trait Consumer {
     /// Shows a batch of events in capture order.
-    fn batch(&mut self, events: &[Event]) -> io::Result<()>;
+    fn batch(&mut self, events: Vec<Event>) -> io::Result<()>;
     /// True once enough was shown (`--count`).
     fn done(&self) -> bool;
     /// Flushes the outputs and prints the summary; `capture` holds the
@@ -74,10 +55,7 @@ pub async fn run(
     let mut sigchld = signal(SignalKind::child()).context("cannot handle SIGCHLD")?;
     // Dropping `gated` on failure closes its gate: it exits unrun.
     let mut capture = Capture::start(&opts).context("cannot start capturing")?;
-    // SAFETY: the descriptor belongs to `capture`, which outlives `ring`
-    // (dropped explicitly below, after `ring` goes out of use).
-    let ring = unsafe { AsyncFd::register_with_interest(RingFd(capture.fd()), Interest::READABLE) }
-        .map_err(|e| anyhow::anyhow!("cannot poll the ring buffer: {}", e.into_parts().1))?;
+    let ring = Ring::new(&capture).context("cannot poll the ring buffer")?;
     let child = match gated {
         Some(g) => Some(g.release()?.pid),
         None => None,
@@ -92,16 +70,10 @@ pub async fn run(
     while end.is_none() {
         tokio::select! {
             guard = ring.readable() => {
-                let mut guard = guard.context("waiting on the ring buffer")?;
-                let emptied = capture.drain_batches(&mut events, MAX_BATCHES, |b| {
-                    out.batch(b)?;
-                    Ok::<_, io::Error>(!out.done())
+                ring::drain_ready(guard, &mut capture, &mut events, |b| {
+                    out.batch(std::mem::take(b))?;
+                    Ok(!out.done())
                 })?;
-                // Left ready when records remain: the next turn of the loop
-                // reads on (after the timers and signals had their turn).
-                if emptied {
-                    guard.clear_ready();
-                }
                 if out.done() {
                     end = Some(End::Stopped);
                 }
@@ -141,7 +113,7 @@ pub async fn run(
     // What the ring still holds was captured before the end: show it too.
     if !out.done() {
         capture.drain_batches(&mut events, usize::MAX, |b| {
-            out.batch(b)?;
+            out.batch(std::mem::take(b))?;
             Ok::<_, io::Error>(!out.done())
         })?;
     }

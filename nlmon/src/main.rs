@@ -10,15 +10,15 @@ use clap::{CommandFactory, Parser};
 use nlmon::{
     cli::{Cli, Command, LiveArgs},
     daemon::{self, args::AttachArgs},
-    filter, genl_ids,
+    filter::{self, Select},
+    genl_ids,
     live::{self, Consumer, End},
     output::{self, Output, PcapngSink},
     pcapng,
-    pipeline::{Pipeline, Sink},
+    pipeline::{Pipeline, PipelineOptions, Selector, Single, Sink},
     run_cmd::{Credentials, Gated, RunError},
     text::{TextOptions, TextSink},
 };
-use nlmon_common::decode::DecodeOptions;
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
@@ -41,8 +41,9 @@ fn main() -> ExitCode {
         Some(Command::Attach(a)) => return attach(&a),
         Some(Command::Daemon(_)) | None => {}
     }
-    if !cli.live.types.is_empty()
-        && let Err(e) = filter::check_type_names(&cli.live.types, &filter::known_type_names())
+    if !cli.live.filter.types.is_empty()
+        && let Err(e) =
+            filter::check_type_names(&cli.live.filter.types, &filter::known_type_names())
     {
         eprintln!("nlmon: {e}");
         return ExitCode::from(2);
@@ -95,7 +96,7 @@ async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
         }
         return Ok(End::Stopped);
     }
-    let filter = args.filter();
+    let filter = args.filter.clone();
     let stdout = io::BufWriter::new(io::stdout());
     let sinks: Vec<Box<dyn Sink>> = match &args.write {
         Some(path) => vec![Box::new(PcapngSink::create(path)?)],
@@ -105,32 +106,33 @@ async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
                 hex: args.hex,
                 verbose: args.verbose,
                 color: args.color.on_stdout(),
+                no_clock: false,
             };
             vec![Box::new(TextSink::new(stdout, opts))]
         }
     };
     let opts = args.capture_options(&filter);
-    let decode = DecodeOptions {
+    let mut pipeline = Pipeline::new(PipelineOptions {
         show_secrets: args.show_secrets,
-    };
-    let mut out = Output {
-        pipeline: Pipeline::new(filter, decode, args.count),
-        sinks,
-    };
+    });
     // Families registered before nlmon started are named from the start
     // (a capture file from elsewhere may use other ids: not for -r).
     if args.read.is_none() {
-        match genl_ids::dump() {
-            Ok(bufs) => bufs.iter().for_each(|b| out.pipeline.decoder.learn(16, b)),
-            Err(e) => log::warn!("cannot list generic netlink families: {e}"),
-        }
+        genl_ids::learn(&mut pipeline.decoder);
     }
+    let mut out = Output {
+        pipeline: Single {
+            pipeline,
+            selector: Selector::new(filter, Select::All, args.count),
+        },
+        sinks,
+    };
     if let Some(path) = &args.read {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let events =
             pcapng::read(&bytes).with_context(|| format!("cannot read {}", path.display()))?;
-        out.batch(&events)?;
+        out.batch(events)?;
         out.finish(None)?;
         return Ok(End::Stopped);
     }

@@ -13,7 +13,7 @@ use crate::{
     json::JsonSink,
     live::Consumer,
     pcapng::PcapngWriter,
-    pipeline::{Detail, Pipeline, Shown, Sink},
+    pipeline::{Detail, Shown, Single, Sink},
 };
 
 /// pcapng as an output.
@@ -51,23 +51,24 @@ pub fn json<W: Write + 'static>(w: W) -> Box<dyn Sink> {
 
 /// The pipeline and where it writes.
 pub struct Output {
-    pub pipeline: Pipeline,
+    pub pipeline: Single,
     pub sinks: Vec<Box<dyn Sink>>,
 }
 
 impl Consumer for Output {
-    fn batch(&mut self, events: &[Event]) -> io::Result<()> {
+    fn batch(&mut self, events: Vec<Event>) -> io::Result<()> {
         self.pipeline.process(events, &mut self.sinks)?;
         self.sinks.flush()
     }
 
     fn done(&self) -> bool {
-        self.pipeline.done()
+        self.pipeline.selector.done()
     }
 
     fn finish(&mut self, capture: Option<(&Counters, u64)>) -> io::Result<()> {
         self.sinks.flush()?;
         self.pipeline
+            .selector
             .summary
             .write(&mut io::stderr().lock(), capture)
     }

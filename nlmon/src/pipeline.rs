@@ -1,23 +1,36 @@
-//! From captured events to what is shown: decode each buffer, link replies
-//! and notifications to requests, filter, count for the summary, and hand
-//! the survivors to the outputs ([`Sink`]s: text, JSON Lines, pcapng).
+//! From captured events to what is shown, one path for the command and the
+//! daemon:
+//!
+//! 1. [`Pipeline`] decodes each buffer once, in time order, links replies
+//!    and notifications to requests and enriches the messages (interface
+//!    names): a [`Decoded`] event, shared by every output.
+//! 2. A [`Selector`] per consumer (the command's outputs, the daemon's
+//!    records, each attach client) applies its [`Filter`] (with `--errors`
+//!    holding a request until its answer says it failed), counts for the
+//!    summary and hands the survivors to a [`Sink`].
+//! 3. Sinks are views over the decoded event: text, JSON Lines, pcapng, the
+//!    journal.
 
 use std::{
+    borrow::Cow,
     collections::{HashMap, VecDeque},
     io,
+    sync::Arc,
 };
 
-use nlmon_common::decode::{DecodeOptions, Decoder, Message};
+use nlmon_common::{
+    decode::{DecodeOptions, Decoder, Message},
+    nlmsg::{NETLINK_ROUTE, NLMSG_ERROR},
+};
 
 use crate::{
+    changes,
     event::{Event, Kind},
-    filter::{Filter, MsgFacts},
+    filter::{Filter, Select},
+    ifnames::IfNames,
     link::{Hdr, Link, Linker},
     summary::Summary,
 };
-
-const NETLINK_GENERIC: u32 = 16;
-const NLMSG_ERROR: u16 = 2;
 
 /// One message of an event, decoded and linked.
 #[derive(Clone, Debug)]
@@ -68,6 +81,33 @@ impl Shown {
     pub fn summary(&self) -> String {
         self.line.clone().unwrap_or_else(|| self.message.summary())
     }
+
+    fn hdr(&self, ev: &Event) -> Hdr {
+        let h = &self.message.header;
+        Hdr {
+            ty: h.ty,
+            flags: h.flags,
+            seq: h.seq,
+            pid: h.pid,
+            echoed_ty: self
+                .message
+                .error
+                .as_ref()
+                .and_then(|e| e.request.as_ref())
+                .map(|r| r.header.ty)
+                .filter(|_| h.ty == NLMSG_ERROR),
+            read: changes::request_reads(ev, &self.message),
+        }
+    }
+}
+
+/// A captured event with every message in it decoded once: what every
+/// output reads.
+#[derive(Clone, Debug)]
+pub struct Decoded {
+    pub ev: Event,
+    /// Every message of the buffer (none for an overrun or no bytes).
+    pub msgs: Vec<Shown>,
 }
 
 /// An output.
@@ -106,27 +146,220 @@ impl Sink for Vec<Box<dyn Sink>> {
     }
 }
 
-/// Requests held back by `--errors` until their answer says they failed.
-const MAX_HELD: usize = 4096;
+/// What passed a selector: some messages of a decoded event (in order).
+#[derive(Clone, Debug)]
+pub struct Selected {
+    pub decoded: Arc<Decoded>,
+    /// Indexes into `decoded.msgs`; `None`: all of them.
+    pub which: Option<Vec<u32>>,
+}
 
-/// Decoder, linker, filter and summary, with their state across batches.
+impl Selected {
+    pub fn ev(&self) -> &Event {
+        &self.decoded.ev
+    }
+
+    /// The selected messages (borrowed when all are).
+    pub fn messages(&self) -> Cow<'_, [Shown]> {
+        let d = &self.decoded;
+        match &self.which {
+            None => Cow::Borrowed(&d.msgs),
+            Some(which) => Cow::Owned(
+                which
+                    .iter()
+                    .filter_map(|&i| d.msgs.get(i as usize).cloned())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Hands the event and its selected messages to `sink`.
+    pub fn show(&self, sink: &mut dyn Sink) -> io::Result<()> {
+        sink.event(&self.decoded.ev, &self.messages())
+    }
+}
+
+/// Options of the decoding stage.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PipelineOptions {
+    /// Show key material instead of `<redacted>`, and keep its bytes.
+    pub show_secrets: bool,
+}
+
+/// Decoder, linker and enrichment, with their state across batches.
 pub struct Pipeline {
     pub decoder: Decoder,
     linker: Linker,
-    pub filter: Filter,
-    pub summary: Summary,
-    /// `--count`: stop after this many records shown.
-    limit: Option<u64>,
-    held: HashMap<(u32, u32, u32), (Event, Shown)>,
-    held_order: VecDeque<(u32, u32, u32)>,
+    names: IfNames,
+    opts: PipelineOptions,
 }
 
 impl Pipeline {
-    pub fn new(filter: Filter, decode: DecodeOptions, limit: Option<u64>) -> Self {
+    pub fn new(opts: PipelineOptions) -> Self {
         Self {
-            decoder: Decoder::new(decode),
+            decoder: Decoder::new(DecodeOptions {
+                show_secrets: opts.show_secrets,
+            }),
             linker: Linker::new(),
+            names: IfNames::default(),
+            opts,
+        }
+    }
+
+    /// Changes the options (a reload), keeping what was learned.
+    pub fn set_options(&mut self, opts: PipelineOptions) {
+        self.opts = opts;
+        self.decoder.set_options(DecodeOptions {
+            show_secrets: opts.show_secrets,
+        });
+    }
+
+    /// Decodes, links and enriches a batch of events. They are taken in
+    /// time order (records of several CPUs can reach the ring out of
+    /// order), so a reply can only link to a request sent before it;
+    /// notifications are linked after the whole batch, as a listener can
+    /// read one before the requester's send is recorded.
+    ///
+    /// `detail` says how far to decode; with `prefilter`, messages it
+    /// drops are decoded only as far as their names.
+    pub fn decode_batch(
+        &mut self,
+        mut batch: Vec<Event>,
+        detail: Detail,
+        prefilter: Option<&Selector>,
+    ) -> Vec<Decoded> {
+        batch.sort_by_key(|ev| ev.mono_ns);
+        let first = if prefilter.is_some_and(|s| s.filter.filters_messages()) {
+            Detail::Headers
+        } else {
+            detail
+        };
+        let mut out = Vec::with_capacity(batch.len());
+        for mut ev in batch {
+            if ev.kind == Kind::Extack {
+                // Not a message of its own: it explains a failure.
+                continue;
+            }
+            if ev.kind == Kind::Message {
+                self.decoder.learn(ev.socket.protocol, &ev.data);
+                if !self.opts.show_secrets {
+                    self.redact(&mut ev);
+                }
+            }
+            if ev.socket.protocol == NETLINK_ROUTE {
+                // A new link names itself.
+                self.names.learn_event(&ev);
+            }
+            let mut msgs = self.decode(&ev, first);
+            for s in &msgs {
+                let h = s.hdr(&ev);
+                self.linker.note_request(&ev, &h, &s.message);
+            }
+            for s in &mut msgs {
+                let h = s.hdr(&ev);
+                s.link = self.linker.link(&ev, &h);
+            }
+            if first < detail {
+                let wanted = prefilter.is_some_and(|p| p.wants_any(&ev, &msgs));
+                if wanted {
+                    self.redecode(&ev, &mut msgs, detail);
+                }
+            }
+            out.push(Decoded { ev, msgs });
+        }
+        // Notifications whose cause was sent later in the batch.
+        for d in &mut out {
+            for s in &mut d.msgs {
+                if s.link.is_none() {
+                    let h = s.hdr(&d.ev);
+                    s.link = self.linker.caused(&d.ev, &h);
+                }
+            }
+        }
+        out
+    }
+
+    /// Zeroes the bytes of secrets (keys, passwords) so that no output's
+    /// raw bytes carry them either.
+    fn redact(&self, ev: &mut Event) {
+        let len = ev.data.len();
+        for (start, end) in self.decoder.secret_ranges(ev.socket.protocol, &ev.data) {
+            if let Some(b) = ev.data.get_mut(start as usize..(end as usize).min(len)) {
+                b.fill(0);
+            }
+        }
+    }
+
+    /// The messages of an event, decoded as far as `detail` says.
+    fn decode(&mut self, ev: &Event, detail: Detail) -> Vec<Shown> {
+        if ev.kind != Kind::Message {
+            return Vec::new();
+        }
+        let (p, data) = (ev.socket.protocol, &ev.data[..]);
+        let mut names = self.names.for_event(ev);
+        let msgs: Vec<(Message, Option<String>)> = match detail {
+            Detail::Headers => self
+                .decoder
+                .decode_headers(p, data)
+                .into_iter()
+                .map(|m| (m, None))
+                .collect(),
+            Detail::Line => self
+                .decoder
+                .summaries_with(p, data, &mut names)
+                .into_iter()
+                .map(|(m, l)| (m, Some(l)))
+                .collect(),
+            Detail::Tree => self
+                .decoder
+                .decode_with(p, data, &mut names)
+                .into_iter()
+                .map(|m| (m, None))
+                .collect(),
+        };
+        let count = msgs.len();
+        msgs.into_iter()
+            .enumerate()
+            .map(|(index, (message, line))| Shown {
+                index,
+                count,
+                message,
+                line,
+                link: None,
+            })
+            .collect()
+    }
+
+    /// Decodes the messages further, keeping their links.
+    fn redecode(&mut self, ev: &Event, msgs: &mut [Shown], detail: Detail) {
+        for (s, full) in msgs.iter_mut().zip(self.decode(ev, detail)) {
+            s.message = full.message;
+            s.line = full.line;
+        }
+    }
+}
+
+/// Requests held back by `--errors` until their answer says they failed.
+const MAX_HELD: usize = 4096;
+
+/// One consumer's view: its filter, `--errors`'s held requests, its
+/// summary and `--count`.
+pub struct Selector {
+    pub filter: Filter,
+    /// `select` when the filter does not say.
+    default_select: Select,
+    pub summary: Summary,
+    /// `--count`: stop after this many records shown.
+    limit: Option<u64>,
+    held: HashMap<(u32, u32, u32), (Arc<Decoded>, u32)>,
+    held_order: VecDeque<(u32, u32, u32)>,
+}
+
+impl Selector {
+    pub fn new(filter: Filter, default_select: Select, limit: Option<u64>) -> Self {
+        Self {
             filter,
+            default_select,
             summary: Summary::new(),
             limit,
             held: HashMap::new(),
@@ -139,170 +372,116 @@ impl Pipeline {
         self.limit.is_some_and(|n| self.summary.records >= n)
     }
 
-    /// Shows a batch of events (in capture order). Requests are noted for
-    /// the whole batch first: a listener may have read a notification
-    /// before the requester's send was recorded.
-    pub fn process(&mut self, batch: &[Event], sink: &mut dyn Sink) -> io::Result<()> {
-        // With filters on messages, names first: what they drop is never
-        // decoded further (see `one`).
-        let detail = if self.filters_messages() {
-            Detail::Headers
-        } else {
-            sink.detail()
-        };
-        let mut decoded = Vec::with_capacity(batch.len());
-        for ev in batch {
-            if ev.kind == Kind::Message {
-                self.decoder.learn(ev.socket.protocol, &ev.data);
-            }
-            let msgs = if ev.kind == Kind::Message {
-                self.decode(ev, detail)
-            } else {
-                Vec::new()
-            };
-            for (m, _) in &msgs {
-                self.linker
-                    .note_request(ev, &hdr(m), m.type_name, m.family.as_deref());
-            }
-            decoded.push(msgs);
-        }
-        for (ev, msgs) in batch.iter().zip(decoded) {
-            if ev.kind == Kind::Extack {
-                // Not a message of its own: it explains a failure.
-                continue;
-            }
-            if self.done() {
-                break;
-            }
-            self.one(ev, msgs, sink)?;
-        }
-        Ok(())
+    fn select(&self) -> Select {
+        self.filter.select_or(self.default_select)
     }
 
-    /// `--type`, `--genl` or `--errors`.
-    fn filters_messages(&self) -> bool {
-        !self.filter.types.is_empty() || !self.filter.genl.is_empty() || self.filter.errors
+    /// Whether any message of the event passes the filters (before
+    /// `--errors`, which needs the answer).
+    fn wants_any(&self, ev: &Event, msgs: &[Shown]) -> bool {
+        self.filter.event_matches(ev)
+            && msgs
+                .iter()
+                .any(|s| self.filter.message_matches(ev, s, self.select()))
     }
 
-    /// The messages of an event, decoded as far as `detail` says.
-    fn decode(&self, ev: &Event, detail: Detail) -> Vec<(Message, Option<String>)> {
-        let (p, data) = (ev.socket.protocol, &ev.data[..]);
-        match detail {
-            Detail::Headers => self
-                .decoder
-                .decode_headers(p, data)
-                .into_iter()
-                .map(|m| (m, None))
-                .collect(),
-            Detail::Line => self
-                .decoder
-                .summaries(p, data)
-                .into_iter()
-                .map(|(m, l)| (m, Some(l)))
-                .collect(),
-            Detail::Tree => self
-                .decoder
-                .decode(p, data)
-                .into_iter()
-                .map(|m| (m, None))
-                .collect(),
-        }
-    }
-
-    fn one(
+    /// Offers a decoded event; what passes goes to `emit`, in the order it
+    /// is to be shown (with `--errors`, a held request before its error).
+    pub fn offer(
         &mut self,
-        ev: &Event,
-        msgs: Vec<(Message, Option<String>)>,
-        sink: &mut dyn Sink,
+        d: &Arc<Decoded>,
+        emit: &mut dyn FnMut(Selected) -> io::Result<()>,
     ) -> io::Result<()> {
-        let count = msgs.len();
-        let mut shown = Vec::with_capacity(count);
-        for (index, (message, line)) in msgs.into_iter().enumerate() {
-            let h = hdr(&message);
-            let link = self.linker.link(ev, &h);
-            shown.push(Shown {
-                index,
-                count,
-                message,
-                line,
-                link,
-            });
-        }
-        if !self.filter.event_matches(ev) {
+        if self.done() || !self.filter.event_matches(&d.ev) {
             return Ok(());
         }
-        let generic = ev.socket.protocol == NETLINK_GENERIC;
-        shown.retain(|s| {
-            self.filter.message_matches(&MsgFacts {
-                ty: s.message.header.ty,
-                type_name: s.message.type_name,
-                // An ack or error has no family of its own: its request's.
-                genl_family: s
-                    .message
-                    .family
-                    .as_deref()
-                    .or_else(|| s.link.as_ref()?.request().family.as_deref())
-                    .filter(|_| generic),
-            })
-        });
-        let filtered = !self.filter.types.is_empty() || !self.filter.genl.is_empty();
-        if filtered && shown.is_empty() {
-            return Ok(());
-        }
-        if self.filter.errors && ev.errno.is_none() && !ev.direction.is_send() {
-            // Only error replies of these are shown (see `errors_only`).
-            shown.retain(|s| s.failed().is_some());
-        }
-        if self.filters_messages() && sink.detail() > Detail::Headers && !shown.is_empty() {
-            // Only names were decoded (see `process`): the rest now, for
-            // the messages that passed.
-            let mut full = self.decode(ev, sink.detail());
-            for s in &mut shown {
-                if let Some((m, line)) = full.get_mut(s.index) {
-                    s.message = std::mem::take(m);
-                    s.line = line.take();
-                }
+        let ev = &d.ev;
+        if d.msgs.is_empty() {
+            // An overrun or a buffer without a message: a loss report, and
+            // a failed send, pass every message filter.
+            if !self.filter.filters_messages() || ev.errno.is_some() {
+                return self.show(
+                    Selected {
+                        decoded: Arc::clone(d),
+                        which: None,
+                    },
+                    emit,
+                );
             }
+            return Ok(());
+        }
+        let select = self.select();
+        let passing: Vec<u32> = d
+            .msgs
+            .iter()
+            .filter(|s| self.filter.message_matches(ev, s, select))
+            .map(|s| s.index as u32)
+            .collect();
+        if passing.is_empty() {
+            return Ok(());
         }
         if self.filter.errors {
-            return self.errors_only(ev, shown, sink);
+            return self.errors_only(d, &passing, emit);
         }
-        self.show(ev, &shown, sink)
+        let which = (passing.len() != d.msgs.len()).then_some(passing);
+        self.show(
+            Selected {
+                decoded: Arc::clone(d),
+                which,
+            },
+            emit,
+        )
     }
 
-    fn show(&mut self, ev: &Event, shown: &[Shown], sink: &mut dyn Sink) -> io::Result<()> {
-        self.summary.record(ev);
-        for s in shown {
-            let name = s
+    fn show(
+        &mut self,
+        s: Selected,
+        emit: &mut dyn FnMut(Selected) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let d = &s.decoded;
+        self.summary.record(&d.ev);
+        let mut count = |m: &Shown| {
+            let name = m
                 .message
                 .type_name
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("type {}", s.message.header.ty));
-            self.summary.message(ev, &name, s.failed());
+                .map_or_else(|| format!("type {}", m.message.header.ty), str::to_owned);
+            self.summary.message(&d.ev, &name, m.failed());
+        };
+        match &s.which {
+            None => d.msgs.iter().for_each(&mut count),
+            Some(w) => w
+                .iter()
+                .filter_map(|&i| d.msgs.get(i as usize))
+                .for_each(&mut count),
         }
-        sink.event(ev, shown)
+        emit(s)
     }
 
-    /// `--errors`: a failed send, or an error reply shown after the request
-    /// it answers (held until then).
+    /// `--errors`: a failed send, or an error reply shown after the
+    /// request it answers (held until then).
     fn errors_only(
         &mut self,
-        ev: &Event,
-        shown: Vec<Shown>,
-        sink: &mut dyn Sink,
+        d: &Arc<Decoded>,
+        passing: &[u32],
+        emit: &mut dyn FnMut(Selected) -> io::Result<()>,
     ) -> io::Result<()> {
+        let ev = &d.ev;
         if ev.errno.is_some() {
-            return self.show(ev, &shown, sink);
+            return self.show(
+                Selected {
+                    decoded: Arc::clone(d),
+                    which: Some(passing.to_vec()),
+                },
+                emit,
+            );
         }
-        for s in shown {
+        for &i in passing {
+            let Some(s) = d.msgs.get(i as usize) else {
+                continue;
+            };
             if ev.direction.is_send() {
                 let key = (ev.process.tgid, ev.socket.portid, s.message.header.seq);
-                let mut one = ev.clone();
-                one.data = s.bytes(ev).to_vec();
-                let mut s = s;
-                let len = s.message.range.1 - s.message.range.0;
-                s.message.range = (0, len);
-                if self.held.insert(key, (one, s)).is_none() {
+                if self.held.insert(key, (Arc::clone(d), i)).is_none() {
                     self.held_order.push_back(key);
                 }
                 while self.held_order.len() > MAX_HELD {
@@ -317,21 +496,145 @@ impl Pipeline {
             }
             if let Some(Link::Reply { request, .. }) = &s.link {
                 let key = (request.tgid, request.portid, request.seq);
-                if let Some((req_ev, req)) = self.held.remove(&key) {
-                    self.show(&req_ev, std::slice::from_ref(&req), sink)?;
+                if let Some((req, at)) = self.held.remove(&key) {
+                    self.show(
+                        Selected {
+                            decoded: req,
+                            which: Some(vec![at]),
+                        },
+                        emit,
+                    )?;
                 }
             }
-            self.show(ev, std::slice::from_ref(&s), sink)?;
+            self.show(
+                Selected {
+                    decoded: Arc::clone(d),
+                    which: Some(vec![i]),
+                },
+                emit,
+            )?;
         }
         Ok(())
     }
 }
 
-fn hdr(m: &Message) -> Hdr {
-    Hdr {
-        ty: m.header.ty,
-        flags: m.header.flags,
-        seq: m.header.seq,
-        pid: m.header.pid,
+/// The command's pipeline: one selector, outputs on this thread.
+pub struct Single {
+    pub pipeline: Pipeline,
+    pub selector: Selector,
+}
+
+impl Single {
+    /// Shows a batch of events (in capture order).
+    pub fn process(&mut self, batch: Vec<Event>, sink: &mut dyn Sink) -> io::Result<()> {
+        let decoded = self
+            .pipeline
+            .decode_batch(batch, sink.detail(), Some(&self.selector));
+        for d in decoded {
+            if self.selector.done() {
+                break;
+            }
+            let d = Arc::new(d);
+            self.selector.offer(&d, &mut |s| s.show(sink))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::event::{Direction, Peer};
+
+    /// An event carrying `data` on `protocol`, moving in `direction`.
+    pub(crate) fn event(protocol: u32, direction: Direction, data: Vec<u8>) -> Event {
+        let mut ev = crate::event::sample("ip", 42, 99, data);
+        ev.mono_ns = 1;
+        ev.socket.protocol = protocol;
+        ev.socket.netns = 4026531840;
+        ev.socket.fd = Some(3);
+        ev.direction = direction;
+        ev.peer = Some(Peer {
+            portid: 0,
+            groups: 0,
+        });
+        ev
+    }
+
+    /// One netlink message with `payload`, sequence number 7.
+    pub(crate) fn msg(ty: u16, flags: u16, payload: &[u8]) -> Vec<u8> {
+        msg_seq(ty, flags, 7, payload)
+    }
+
+    pub(crate) fn msg_seq(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&(16 + payload.len() as u32).to_ne_bytes());
+        v.extend_from_slice(&ty.to_ne_bytes());
+        v.extend_from_slice(&flags.to_ne_bytes());
+        v.extend_from_slice(&seq.to_ne_bytes());
+        v.extend_from_slice(&0u32.to_ne_bytes());
+        v.extend_from_slice(payload);
+        v
+    }
+
+    /// The kernel's answer (errno 0: an ack) to a request of type `ty`.
+    pub(crate) fn ack(errno: i32, ty: u16, flags: u16, seq: u32) -> Vec<u8> {
+        let mut p = errno.to_ne_bytes().to_vec();
+        p.extend(msg_seq(ty, flags, seq, &[]));
+        msg_seq(NLMSG_ERROR, 0x100, seq, &p)
+    }
+
+    /// The events decoded as the pipeline does (names and links).
+    pub(crate) fn decoded(events: Vec<Event>) -> Vec<Decoded> {
+        Pipeline::new(PipelineOptions::default()).decode_batch(events, Detail::Headers, None)
+    }
+
+    /// One event, decoded whole, all of it selected.
+    pub(crate) fn selected(ev: Event) -> Selected {
+        let d = Pipeline::new(PipelineOptions::default())
+            .decode_batch(vec![ev], Detail::Tree, None)
+            .remove(0);
+        Selected {
+            decoded: Arc::new(d),
+            which: None,
+        }
+    }
+
+    #[test]
+    fn errors_show_the_failed_request_before_its_error() {
+        let mut p = Pipeline::new(PipelineOptions::default());
+        let mut sel = Selector::new(
+            Filter {
+                errors: true,
+                ..Filter::default()
+            },
+            Select::All,
+            None,
+        );
+        let mut ok = event(0, Direction::ToKernel, msg_seq(20, 0x605, 1, &[0; 8]));
+        ok.mono_ns = 1;
+        let mut bad = event(0, Direction::ToKernel, msg_seq(20, 0x605, 2, &[0; 8]));
+        bad.mono_ns = 2;
+        let mut ack_ok = event(0, Direction::FromKernel, ack(0, 20, 0x605, 1));
+        ack_ok.mono_ns = 3;
+        let mut ack_bad = event(0, Direction::FromKernel, ack(-17, 20, 0x605, 2));
+        ack_bad.mono_ns = 4;
+        let mut shown = Vec::new();
+        for d in p.decode_batch(vec![ok, bad, ack_ok, ack_bad], Detail::Headers, None) {
+            sel.offer(&Arc::new(d), &mut |s| {
+                let d = &s.decoded;
+                for &i in s.which.as_deref().unwrap_or(&[]) {
+                    let m = &d.msgs[i as usize].message;
+                    shown.push((m.type_name, m.header.seq));
+                }
+                Ok(())
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            shown,
+            [(Some("RTM_NEWADDR"), 2), (Some("NLMSG_ERROR"), 2)],
+            "only the failed request and its error, in that order"
+        );
     }
 }

@@ -24,7 +24,7 @@ pub enum RunError {
     },
     #[error("{var}={value:?} is not a number")]
     BadEnv { var: &'static str, value: String },
-    #[error("cannot run {cmd}: {}", crate::print::errno_text(*.errno))]
+    #[error("cannot run {cmd}: {}", crate::words::errno_text(*.errno))]
     Exec { cmd: String, errno: i32 },
 }
 

@@ -6,7 +6,7 @@ use std::{
     io::{self, Write},
 };
 
-use crate::{capture::Counters, event::Event, print::errno_text, protocol};
+use crate::{capture::Counters, event::Event, protocol, words::errno_text};
 
 /// Counts of what was shown.
 #[derive(Debug, Default)]

@@ -7,11 +7,10 @@ use nlmon_common::decode::Message;
 
 use crate::{
     event::{Event, Kind},
-    ifnames::IfNames,
     link::Link,
     pipeline::{Detail, Shown, Sink},
-    print::{clock, errno_text, hexdump, peer_text, truncation_text},
     protocol,
+    words::{clock, errno_text, hexdump, peer_text, truncation_text},
 };
 
 /// Options of the text printer.
@@ -23,6 +22,8 @@ pub struct TextOptions {
     pub verbose: bool,
     /// ANSI colours.
     pub color: bool,
+    /// Leave out the time (the journal has its own).
+    pub no_clock: bool,
 }
 
 /// SGR codes used: dim, bold, red, green, yellow, magenta, cyan.
@@ -45,25 +46,17 @@ fn paint(on: bool, code: &str, s: &str) -> String {
 pub struct TextSink<W: Write> {
     w: W,
     opts: TextOptions,
-    names: IfNames,
 }
 
 impl<W: Write> TextSink<W> {
     pub fn new(w: W, opts: TextOptions) -> Self {
-        Self {
-            w,
-            opts,
-            names: IfNames::default(),
-        }
+        Self { w, opts }
     }
 }
 
 impl<W: Write> Sink for TextSink<W> {
     fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
-        for s in msgs {
-            self.names.learn(ev, s.bytes(ev));
-        }
-        write_event(&mut self.w, ev, msgs, self.opts, &mut self.names)
+        write_event(&mut self.w, ev, msgs, self.opts)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -130,7 +123,6 @@ pub fn write_event(
     ev: &Event,
     msgs: &[Shown],
     opts: TextOptions,
-    names: &mut IfNames,
 ) -> io::Result<()> {
     let color = opts.color;
     let proto = protocol::name(ev.socket.protocol)
@@ -141,9 +133,13 @@ pub fn write_event(
     } else {
         format!("{}[{}]", ev.process.comm, ev.process.tgid)
     };
+    let time = if opts.no_clock {
+        String::new()
+    } else {
+        paint(color, DIM, &clock(ev.time)) + " "
+    };
     let who = format!(
-        "{} {} {} {}",
-        paint(color, DIM, &clock(ev.time)),
+        "{time}{} {} {}",
         paint(color, CYAN, &process),
         ev.direction.arrow(),
         proto
@@ -173,7 +169,7 @@ pub fn write_event(
         } else {
             String::new()
         };
-        let mut summary = names.annotate(ev, s.summary());
+        let mut summary = s.summary();
         if let Some(e) = s.failed() {
             let extack = s
                 .message

@@ -3,17 +3,10 @@
 
 use alloc::vec::Vec;
 
-pub const NLM_F_REQUEST: u16 = 0x1;
-pub const NLM_F_MULTI: u16 = 0x2;
-pub const NLM_F_ACK: u16 = 0x4;
-pub const NLM_F_ECHO: u16 = 0x8;
-pub const NLM_F_DUMP_INTR: u16 = 0x10;
-pub const NLM_F_DUMP_FILTERED: u16 = 0x20;
-pub const NLM_F_ROOT: u16 = 0x100;
-pub const NLM_F_MATCH: u16 = 0x200;
-pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
-pub const NLM_F_CAPPED: u16 = 0x100;
-pub const NLM_F_ACK_TLVS: u16 = 0x200;
+pub use crate::nlmsg::{
+    NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP, NLM_F_DUMP_FILTERED, NLM_F_DUMP_INTR,
+    NLM_F_ECHO, NLM_F_MATCH, NLM_F_MULTI, NLM_F_REQUEST, NLM_F_ROOT,
+};
 
 /// Which meaning the bits above the low byte have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

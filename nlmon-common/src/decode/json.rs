@@ -138,6 +138,10 @@ fn node(out: &mut Vec<u8>, n: &Node) {
             out.extend_from_slice(key);
         }
     }
+    if let Some(name) = &n.ifname {
+        out.extend_from_slice(b",\"ifname\":");
+        string(out, name);
+    }
     out.push(b'}');
 }
 

@@ -39,6 +39,9 @@ pub struct LineOut {
     /// The current message's nodes, as text.
     body: Vec<u8>,
     pub lines: Vec<String>,
+    /// The node just closed (or leaf just written) showed a value: an
+    /// interface name may follow it.
+    named: bool,
 }
 
 /// Bytes as text through `core::fmt`, for the rare values that need it.
@@ -345,9 +348,20 @@ impl Out for LineOut {
 
     /// Struct fields and scalars, the most common nodes: no frame.
     fn leaf(&mut self, name: &'static str, number: Option<u64>, v: Val<'_>, _: (u32, u32)) {
-        if !self.start(name, number, false) {
+        let silent = self.start(name, number, false);
+        if !silent {
             self.put_value(false, v);
         }
+        self.named = !silent;
+    }
+
+    fn ifname(&mut self, name: &str) {
+        if self.named {
+            self.body.push(b'(');
+            self.body.extend_from_slice(name.as_bytes());
+            self.body.push(b')');
+        }
+        self.named = false;
     }
 
     fn value(&mut self, v: Val<'_>) {
@@ -379,6 +393,7 @@ impl Out for LineOut {
     }
 
     fn close(&mut self) {
+        self.named = false;
         let Some(f) = self.open.pop() else {
             return;
         };
@@ -397,6 +412,8 @@ impl Out for LineOut {
             self.body.extend_from_slice(b"{}");
         } else if f.present {
             return;
+        } else {
+            self.named = true;
         }
         if f.truncated {
             self.body.extend_from_slice("…".as_bytes());

@@ -18,12 +18,10 @@ use super::{
     tables,
     tree::{ErrorInfo, Header, Message, Node, Value},
 };
-use crate::nlmsg::{BadFrame, Frame, NLMSG_HDRLEN, NlMsgHdr, frames};
-
-const NLMSG_NOOP: u16 = 1;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
-const NLMSG_OVERRUN: u16 = 4;
+use crate::nlmsg::{
+    BadFrame, Frame, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_OVERRUN, NlMsgHdr,
+    frames,
+};
 const GENL_HDRLEN: usize = 4;
 const CTRL_CMD_NEWFAMILY: u8 = 1;
 const CTRL_ATTR_FAMILY_ID: u16 = 1;
@@ -247,6 +245,7 @@ fn decode_message<O: Out>(
             }
         }
     }
+    m.op = def.map(|d| d.kind);
     let kind = if matches!(hdr.ty, NLMSG_ERROR | NLMSG_DONE) {
         FlagKind::Ack
     } else {

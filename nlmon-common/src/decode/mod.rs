@@ -9,6 +9,7 @@
 //! ```
 
 mod engine;
+pub mod enrich;
 mod errno;
 pub mod flags;
 pub mod generated;
@@ -30,14 +31,10 @@ pub use tree::{ErrorInfo, Header, Message, Node, Value};
 
 use table::{Dir, Family, MsgDef};
 
-/// `NETLINK_ROUTE`, `NETLINK_NETFILTER`, `NETLINK_GENERIC`.
-pub const NETLINK_ROUTE: u32 = 0;
-pub const NETLINK_SOCK_DIAG: u32 = 4;
-pub const NETLINK_AUDIT: u32 = 9;
-pub const NETLINK_CONNECTOR: u32 = 11;
-pub const NETLINK_KOBJECT_UEVENT: u32 = 15;
-pub const NETLINK_NETFILTER: u32 = 12;
-pub const NETLINK_GENERIC: u32 = 16;
+pub use crate::nlmsg::{
+    NETLINK_AUDIT, NETLINK_CONNECTOR, NETLINK_GENERIC, NETLINK_KOBJECT_UEVENT, NETLINK_NETFILTER,
+    NETLINK_ROUTE, NETLINK_SOCK_DIAG,
+};
 /// `GENL_ID_CTRL`: nlctrl's fixed family id.
 pub const GENL_ID_CTRL: u16 = 16;
 
@@ -143,6 +140,11 @@ impl Decoder {
         self.opts
     }
 
+    /// Changes the options, keeping what was learned.
+    pub fn set_options(&mut self, opts: DecodeOptions) {
+        self.opts = opts;
+    }
+
     /// Registers a generic netlink family id (from a `CTRL_CMD_GETFAMILY`
     /// dump at start, or seen on the wire).
     pub fn add_genl_family(&mut self, id: u16, name: &str) {
@@ -204,6 +206,27 @@ impl Decoder {
         message::decode_buffer(self, protocol, data, false, &mut out::TreeOut::default())
     }
 
+    /// [`Decoder::decode`] with interface indexes named by `names`
+    /// (rtnetlink; see [`enrich`]).
+    pub fn decode_with(
+        &self,
+        protocol: u32,
+        data: &[u8],
+        names: &mut dyn enrich::Names,
+    ) -> Vec<Message> {
+        let mut tree = out::TreeOut::default();
+        if protocol != NETLINK_ROUTE {
+            return message::decode_buffer(self, protocol, data, false, &mut tree);
+        }
+        message::decode_buffer(
+            self,
+            protocol,
+            data,
+            false,
+            &mut enrich::Enrich::new(&mut tree, names),
+        )
+    }
+
     /// Like [`Decoder::decode`] but stops at what identifies each message:
     /// type and family names, flags, errors; `body` stays empty (but for
     /// generic netlink's `cmd` and `version`). For filtering before paying
@@ -217,8 +240,29 @@ impl Decoder {
     /// [`Decoder::decode_headers`] gives them (the tree is not built: this
     /// is several times cheaper than decoding).
     pub fn summaries(&self, protocol: u32, data: &[u8]) -> Vec<(Message, String)> {
+        self.summaries_with(protocol, data, &mut enrich::NoNames)
+    }
+
+    /// [`Decoder::summaries`] with interface indexes named by `names`, as
+    /// [`Decoder::decode_with`] names them in the tree.
+    pub fn summaries_with(
+        &self,
+        protocol: u32,
+        data: &[u8],
+        names: &mut dyn enrich::Names,
+    ) -> Vec<(Message, String)> {
         let mut out = line::LineOut::default();
-        let mut msgs = message::decode_buffer(self, protocol, data, false, &mut out);
+        let mut msgs = if protocol == NETLINK_ROUTE {
+            message::decode_buffer(
+                self,
+                protocol,
+                data,
+                false,
+                &mut enrich::Enrich::new(&mut out, names),
+            )
+        } else {
+            message::decode_buffer(self, protocol, data, false, &mut out)
+        };
         for m in &mut msgs {
             // Only an echoed request was built as a tree; headers keep none.
             m.body.clear();

@@ -140,6 +140,10 @@ pub trait Out {
     /// The innermost open node has children, not reported one by one.
     fn children_hidden(&mut self) {}
 
+    /// The node just closed (or the leaf just written) holds the index of
+    /// the interface of this name (see `enrich`).
+    fn ifname(&mut self, _name: &str) {}
+
     /// A message's nodes are all out; `m` holds its header, names, flags
     /// and error.
     fn end_message(&mut self, _m: &mut Message) {}
@@ -235,6 +239,13 @@ impl Out for TreeOut {
 
     fn nodes(&mut self, nodes: Vec<Node>) {
         self.nodes.extend(nodes);
+    }
+
+    fn ifname(&mut self, name: &str) {
+        // The node just closed, or the leaf just pushed, is the last one.
+        if let Some(n) = self.nodes.last_mut() {
+            n.ifname = Some(name.into());
+        }
     }
 
     fn end_message(&mut self, m: &mut Message) {

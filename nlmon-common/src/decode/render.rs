@@ -203,6 +203,9 @@ impl Node {
         if self.truncated {
             out.push('…');
         }
+        if let Some(n) = &self.ifname {
+            let _ = write!(out, "({n})");
+        }
     }
 
     fn render_tree(&self, out: &mut String, indent: usize) {
@@ -227,6 +230,9 @@ impl Node {
                     let _ = write!(out, ": {v}");
                 }
             }
+        }
+        if let Some(n) = &self.ifname {
+            let _ = write!(out, " ({n})");
         }
         if self.truncated {
             out.push_str(" [truncated]");

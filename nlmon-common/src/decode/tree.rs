@@ -29,6 +29,10 @@ pub struct Message {
     pub type_name: Option<&'static str>,
     /// Generic netlink family or netfilter subsystem, when known.
     pub family: Option<String>,
+    /// What the message's table says it does (`Get` reads state), when the
+    /// type is in a table.
+    #[serde(skip)]
+    pub op: Option<super::table::OpKind>,
     /// Header flags by name, as they mean for this kind of message.
     pub flag_names: Vec<&'static str>,
     /// Flag bits without a name.
@@ -91,6 +95,10 @@ pub struct Node {
     pub redacted: bool,
     #[serde(skip_serializing_if = "is_false")]
     pub unknown: bool,
+    /// The interface's name, when the node holds an interface index and
+    /// the name is known (enrichment, not from the message's bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ifname: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -108,6 +116,7 @@ impl Node {
             truncated: false,
             redacted: false,
             unknown: false,
+            ifname: None,
         }
     }
 }

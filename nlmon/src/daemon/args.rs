@@ -6,9 +6,9 @@ use clap::Args;
 
 use super::{
     config,
-    filter::{Dir, Family, Filter, Select},
     protocol::{Format, Request, VERSION},
 };
+use crate::filter::{Filter, Select};
 
 /// Options of `nlmon daemon`, which runs headless from a config file (what
 /// the systemd unit starts).
@@ -40,28 +40,8 @@ pub struct AttachArgs {
     /// Print the daemon's counters (capture, sinks, clients, loss) and exit.
     #[arg(long)]
     pub stats: bool,
-    /// Only processes with this name (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub comm: Vec<String>,
-    /// Only this process id (repeatable).
-    #[arg(long, value_name = "PID")]
-    pub pid: Vec<u32>,
-    /// Only this netlink family (route, generic, netfilter, ... or a number;
-    /// repeatable).
-    #[arg(long, value_name = "FAMILY", value_parser = parse_family)]
-    pub family: Vec<Family>,
-    /// Only this message type, e.g. RTM_NEWADDR (repeatable).
-    #[arg(long = "type", value_name = "TYPE")]
-    pub types: Vec<String>,
-    /// Only this direction (repeatable).
-    #[arg(long, value_enum, value_name = "DIR")]
-    pub dir: Vec<Dir>,
-    /// Only this network namespace inode (repeatable).
-    #[arg(long, value_name = "INODE")]
-    pub netns: Vec<u32>,
-    /// Only failed calls and error replies.
-    #[arg(long)]
-    pub errors: bool,
+    #[command(flatten)]
+    pub filter: Filter,
     /// Only changes (as the daemon records by default), not GETs and dumps.
     #[arg(long)]
     pub changes: bool,
@@ -71,10 +51,9 @@ pub struct AttachArgs {
     /// Add a hex dump of every message.
     #[arg(short = 'x', long)]
     pub hex: bool,
-}
-
-fn parse_family(s: &str) -> Result<Family, String> {
-    Family::try_from(s.to_owned())
+    /// Add the full attribute tree of every message.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 impl AttachArgs {
@@ -82,18 +61,12 @@ impl AttachArgs {
         Request {
             version: VERSION,
             filter: Filter {
-                select: if self.changes {
+                select: Some(if self.changes {
                     Select::Changes
                 } else {
-                    Select::All
-                },
-                comm: self.comm.clone(),
-                pid: self.pid.clone(),
-                family: self.family.clone(),
-                types: self.types.clone(),
-                dir: self.dir.clone(),
-                netns: self.netns.clone(),
-                errors: self.errors,
+                    self.filter.select_or(Select::All)
+                }),
+                ..self.filter.clone()
             },
             format: if self.json {
                 Format::Json
@@ -101,6 +74,7 @@ impl AttachArgs {
                 Format::Text
             },
             hex: self.hex,
+            verbose: self.verbose,
             stats: self.stats,
         }
     }

@@ -9,8 +9,8 @@ use std::{
 
 use serde::{Deserialize, Deserializer, de::Error as _};
 
-use super::filter::Filter;
 use crate::capture::AttachMode;
+use crate::filter::{Filter, Select};
 
 pub const DEFAULT_PATH: &str = "/etc/nlmon/nlmon.toml";
 
@@ -33,7 +33,10 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             capture: CaptureConfig::default(),
-            filter: Filter::default(),
+            filter: Filter {
+                select: Some(Select::Changes),
+                ..Filter::default()
+            },
             decode: DecodeConfig::default(),
             journal: JournalConfig::default(),
             json: FileSinkConfig::json(),
@@ -263,7 +266,7 @@ impl Config {
 
     /// Parses config text; `path` is only for error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| {
+        let mut c: Self = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
             let (line, key) = locate(text, at);
             ConfigError::Invalid {
@@ -272,7 +275,10 @@ impl Config {
                 key,
                 message: e.message().trim().to_owned(),
             }
-        })
+        })?;
+        // The daemon records changes unless told otherwise.
+        c.filter.select.get_or_insert(Select::Changes);
+        Ok(c)
     }
 }
 
@@ -318,7 +324,7 @@ fn locate(text: &str, at: usize) -> (usize, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::filter::{Family, Select};
+    use crate::filter::Family;
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(text, Path::new("nlmon.toml")).map_err(|e| e.to_string())
@@ -328,7 +334,7 @@ mod tests {
     fn empty_means_defaults() {
         assert_eq!(parse("").unwrap(), Config::default());
         let c = Config::default();
-        assert_eq!(c.filter.select, Select::Changes);
+        assert_eq!(c.filter.select, Some(Select::Changes));
         assert!(c.journal.enabled && c.json.enabled && !c.pcapng.enabled);
     }
 
@@ -358,7 +364,7 @@ mod tests {
              [capture]\nattach = \"fentry\"\n",
         )
         .unwrap();
-        assert_eq!(c.filter.select, Select::All);
+        assert_eq!(c.filter.select, Some(Select::All));
         assert_eq!(c.filter.family, [Family(0), Family(12)]);
         assert_eq!(c.json.path, Path::new("/tmp/x.jsonl"));
         assert_eq!((c.json.max_size, c.json.keep), (1000, 2));

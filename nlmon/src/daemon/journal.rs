@@ -14,13 +14,15 @@ use std::{
     path::PathBuf,
 };
 
-use nlmon_common::nlmsg::{Frame, frames};
+use nlmon_common::{decode::Node, nlmsg::NLMSG_ERROR};
 
-use super::{filter, sink::Sink};
+use super::sink::Sink;
 use crate::{
-    event::{Direction, Event, Kind},
-    print::{self, TextOptions},
+    event::{Event, Kind},
+    pipeline::{self, Shown},
     protocol,
+    text::{self, TextOptions},
+    words::{errno_text, hex},
 };
 
 pub struct Journal {
@@ -51,9 +53,9 @@ impl Journal {
     }
 }
 
-impl Sink for Journal {
-    fn write(&mut self, ev: &Event) -> io::Result<()> {
-        for entry in entries(ev) {
+impl pipeline::Sink for Journal {
+    fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
+        for entry in entries(ev, msgs) {
             self.send(&entry)?;
         }
         Ok(())
@@ -63,6 +65,14 @@ impl Sink for Journal {
         Ok(())
     }
 
+    /// Names and the summary line; `NLMON_IFNAME` reads the top-level
+    /// nodes of the tree.
+    fn detail(&self) -> pipeline::Detail {
+        pipeline::Detail::Tree
+    }
+}
+
+impl Sink for Journal {
     fn reset(&mut self) {
         self.sock = None;
     }
@@ -82,28 +92,56 @@ fn field(e: &mut Vec<u8>, name: &str, value: &[u8]) {
     e.push(b'\n');
 }
 
-pub fn dir_name(d: Direction) -> &'static str {
-    match d {
-        Direction::ToKernel => "to_kernel",
-        Direction::FromKernel => "from_kernel",
-        Direction::ToUser => "to_user",
-        Direction::FromUser => "from_user",
+/// The journal entries of an event: one per message shown (one for an
+/// overrun or a buffer without a message). `MESSAGE` is the text view's
+/// line without its clock (the journal has its own timestamps).
+pub fn entries(ev: &Event, msgs: &[Shown]) -> Vec<Vec<u8>> {
+    let common = common_fields(ev);
+    let line = |msgs: &[Shown]| {
+        let mut text = Vec::new();
+        let opts = TextOptions {
+            no_clock: true,
+            ..TextOptions::default()
+        };
+        // Writing to a Vec cannot fail.
+        let _ = text::write_event(&mut text, ev, msgs, opts);
+        while text.last() == Some(&b'\n') {
+            text.pop();
+        }
+        text
+    };
+    let one = |line: &[u8], failed: bool, extra: &dyn Fn(&mut Vec<u8>)| {
+        let mut e = common.clone();
+        // 4 = warning for failures and loss, 6 = info.
+        let prio = if failed || ev.errno.is_some() {
+            b"4"
+        } else {
+            b"6"
+        };
+        field(&mut e, "PRIORITY", prio);
+        field(&mut e, "MESSAGE", line);
+        extra(&mut e);
+        e
+    };
+    if msgs.is_empty() {
+        let overrun = ev.kind == Kind::Overrun;
+        return vec![one(&line(msgs), overrun, &|e| {
+            if overrun {
+                field(e, "NLMON_TYPE", b"OVERRUN");
+            }
+        })];
     }
+    msgs.iter()
+        .map(|s| {
+            one(&line(std::slice::from_ref(s)), s.failed().is_some(), &|e| {
+                message_fields(e, ev, s);
+            })
+        })
+        .collect()
 }
 
-/// The journal entries of an event: one per netlink message it carries (one
-/// for an overrun or a buffer without a whole message).
-pub fn entries(ev: &Event) -> Vec<Vec<u8>> {
-    let mut text = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = print::write_event(&mut text, ev, TextOptions { hex: false });
-    let text = String::from_utf8_lossy(&text);
-    // The printer writes one line per message; drop its UTC clock, the
-    // journal has its own timestamps.
-    let lines: Vec<&str> = text
-        .lines()
-        .map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest))
-        .collect();
+/// Fields of the event: process, socket, call.
+fn common_fields(ev: &Event) -> Vec<u8> {
     let mut common = Vec::with_capacity(512);
     field(&mut common, "SYSLOG_IDENTIFIER", b"nlmon");
     field(&mut common, "NLMON_COMM", ev.process.comm.as_bytes());
@@ -123,10 +161,9 @@ pub fn entries(ev: &Event) -> Vec<Vec<u8>> {
         ev.process.uid.to_string().as_bytes(),
     );
     let family = protocol::name(ev.socket.protocol)
-        .map(str::to_owned)
-        .unwrap_or_else(|| ev.socket.protocol.to_string());
+        .map_or_else(|| ev.socket.protocol.to_string(), str::to_owned);
     field(&mut common, "NLMON_FAMILY", family.as_bytes());
-    field(&mut common, "NLMON_DIR", dir_name(ev.direction).as_bytes());
+    field(&mut common, "NLMON_DIR", ev.direction.name().as_bytes());
     field(
         &mut common,
         "NLMON_NETNS",
@@ -162,83 +199,55 @@ pub fn entries(ev: &Event) -> Vec<Vec<u8>> {
     if let Some(e) = ev.errno {
         field(&mut common, "NLMON_CALL_ERRNO", e.to_string().as_bytes());
     }
+    common
+}
 
-    let one = |line: &str, extra: &dyn Fn(&mut Vec<u8>), failed: bool| {
-        let mut e = common.clone();
-        // 4 = warning for failures and loss, 6 = info.
-        let prio = if failed || ev.errno.is_some() {
-            b"4"
-        } else {
-            b"6"
-        };
-        field(&mut e, "PRIORITY", prio);
-        field(&mut e, "MESSAGE", line.as_bytes());
-        extra(&mut e);
-        e
+/// Fields of one decoded message.
+fn message_fields(e: &mut Vec<u8>, ev: &Event, s: &Shown) {
+    let m = &s.message;
+    let h = &m.header;
+    let ty = match (m.type_name, m.malformed.is_some()) {
+        (_, true) => "MALFORMED".to_owned(),
+        (Some(n), false) => n.to_owned(),
+        (None, false) => h.ty.to_string(),
     };
-    if ev.kind == Kind::Overrun {
-        return vec![one(
-            lines.first().copied().unwrap_or(""),
-            &|e| {
-                field(e, "NLMON_TYPE", b"OVERRUN");
-            },
-            true,
-        )];
+    field(e, "NLMON_TYPE", ty.as_bytes());
+    field(e, "NLMON_FLAGS", format!("{:#x}", h.flags).as_bytes());
+    field(e, "NLMON_SEQ", h.seq.to_string().as_bytes());
+    field(e, "NLMON_NLMSG_PID", h.pid.to_string().as_bytes());
+    if s.count > 1 {
+        field(
+            e,
+            "NLMON_PART",
+            format!("{}/{}", s.index + 1, s.count).as_bytes(),
+        );
     }
-    let all: Vec<Frame<'_>> = frames(&ev.data).collect();
-    if all.is_empty() {
-        return vec![one(lines.first().copied().unwrap_or(""), &|_| {}, false)];
+    if let Some(err) = m.error.as_ref().filter(|_| h.ty == NLMSG_ERROR) {
+        field(e, "NLMON_ERRNO", err.errno.to_string().as_bytes());
+        if err.errno != 0 {
+            field(e, "NLMON_ERROR", errno_text(err.errno).as_bytes());
+        }
+        if let Some(msg) = &err.message {
+            field(e, "NLMON_EXTACK", msg.as_bytes());
+        }
     }
-    let n = all.len();
-    all.iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let line = lines.get(i).copied().unwrap_or("");
-            match f {
-                Frame::Msg {
-                    hdr,
-                    payload,
-                    start,
-                    end,
-                } => {
-                    let errno = filter::frame_errno(hdr, payload);
-                    one(
-                        line,
-                        &|e| {
-                            let ty = print::type_name(ev.socket.protocol, hdr.ty);
-                            field(e, "NLMON_TYPE", ty.as_bytes());
-                            field(e, "NLMON_FLAGS", format!("{:#x}", hdr.flags).as_bytes());
-                            field(e, "NLMON_SEQ", hdr.seq.to_string().as_bytes());
-                            field(e, "NLMON_NLMSG_PID", hdr.pid.to_string().as_bytes());
-                            if n > 1 {
-                                field(e, "NLMON_PART", format!("{}/{n}", i + 1).as_bytes());
-                            }
-                            if let Some(errno) = errno {
-                                field(e, "NLMON_ERRNO", errno.to_string().as_bytes());
-                                field(e, "NLMON_ERROR", print::errno_text(errno).as_bytes());
-                            } else if hdr.ty == 2 {
-                                field(e, "NLMON_ERRNO", b"0");
-                            }
-                            field(
-                                e,
-                                "NLMON_DATA",
-                                print::hex(&ev.data[*start..*end]).as_bytes(),
-                            );
-                        },
-                        errno.is_some(),
-                    )
-                }
-                Frame::Bad { rest, .. } => one(
-                    line,
-                    &|e| {
-                        field(e, "NLMON_TYPE", b"MALFORMED");
-                        field(e, "NLMON_DATA", print::hex(rest).as_bytes());
-                    },
-                    false,
-                ),
-            }
-        })
-        .collect()
+    for name in ifnames(&m.body) {
+        field(e, "NLMON_IFNAME", name.as_bytes());
+    }
+    field(e, "NLMON_DATA", hex(s.bytes(ev)).as_bytes());
+}
+
+/// The interface names beside the message's top-level indexes, each once.
+fn ifnames(body: &[Node]) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for n in body {
+        if let Some(name) = n.ifname.as_deref()
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// An entry larger than a datagram: journald reads it from a sealed memfd.
@@ -312,10 +321,16 @@ mod tests {
     };
 
     use super::*;
-    use crate::daemon::{
-        changes::tests::{event, msg},
-        rotate::tests::TempDir,
+    use crate::{
+        daemon::rotate::tests::TempDir,
+        event::Direction,
+        pipeline::tests::{event, msg, selected},
     };
+
+    fn entries_of(ev: Event) -> Vec<Vec<u8>> {
+        let s = selected(ev);
+        entries(&s.decoded.ev, &s.decoded.msgs)
+    }
 
     /// Parses the native protocol back into fields (repeated names keep the
     /// last value).
@@ -352,7 +367,7 @@ mod tests {
         p.extend(msg(20, 0x605, &[]));
         data.extend(msg(2, 0x100, &p));
         let ev = event(0, Direction::ToKernel, data);
-        let es = entries(&ev);
+        let es = entries_of(ev);
         assert_eq!(es.len(), 2);
         let a = parse(&es[0]);
         assert_eq!(s(&a, "NLMON_COMM"), "ip");
@@ -391,8 +406,8 @@ mod tests {
         let path = d.0.join("journal.sock");
         let server = UnixDatagram::bind(&path).unwrap();
         let mut j = Journal::new(path.clone());
-        let ev = event(0, Direction::ToKernel, msg(16, 0x605, &[0; 16]));
-        j.write(&ev).unwrap();
+        let ev = selected(event(0, Direction::ToKernel, msg(16, 0x605, &[0; 16])));
+        ev.show(&mut j).unwrap();
         let mut buf = vec![0u8; 65536];
         let n = server.recv(&mut buf).unwrap();
         assert_eq!(s(&parse(&buf[..n]), "NLMON_TYPE"), "RTM_NEWLINK");
@@ -411,7 +426,7 @@ mod tests {
         // No journal: an error naming the socket.
         drop(server);
         std::fs::remove_file(&path).unwrap();
-        let e = j.write(&ev).unwrap_err().to_string();
+        let e = ev.show(&mut j).unwrap_err().to_string();
         assert!(e.contains("journal.sock"), "{e}");
     }
 
@@ -440,11 +455,26 @@ mod tests {
     }
 
     #[test]
-    fn errnos_agree_with_the_filter() {
-        let mut p = (-1i32).to_ne_bytes().to_vec();
-        p.extend(msg(20, 0x605, &[]));
-        let ev = event(0, Direction::FromKernel, msg(2, 0x100, &p));
-        assert_eq!(filter::errnos(&ev).collect::<Vec<_>>(), [1]);
-        assert_eq!(s(&parse(&entries(&ev)[0]), "NLMON_ERRNO"), "1");
+    fn interface_names_are_fields() {
+        // RTM_NEWADDR on index 1: lo, in this process's own namespace.
+        let mut ev = event(
+            0,
+            Direction::ToKernel,
+            msg(20, 0x605, &[2, 8, 0, 0, 1, 0, 0, 0]),
+        );
+        ev.socket.netns = netns_inode();
+        let es = entries_of(ev);
+        let a = parse(&es[0]);
+        assert_eq!(s(&a, "NLMON_IFNAME"), "lo");
+        assert!(
+            s(&a, "MESSAGE").contains("ifa_index=1(lo)"),
+            "{}",
+            s(&a, "MESSAGE")
+        );
+    }
+
+    fn netns_inode() -> u32 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self/ns/net").unwrap().ino() as u32
     }
 }

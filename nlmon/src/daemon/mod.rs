@@ -1,24 +1,21 @@
 //! `nlmon daemon` (a systemd service capturing into the journal, files and
 //! an attach socket) and `nlmon attach` (a live feed from it).
 //!
-//! [`run`] is the main loop; [`config`] the TOML file; [`filter`] and
-//! [`changes`] decide what is recorded; [`sink`] runs each of [`journal`],
-//! [`jsonl`], [`pcapfile`] behind a bounded queue; [`server`], [`protocol`] and
+//! [`run`] is the main loop over the command's [`crate::pipeline`];
+//! [`config`] the TOML file; [`sink`] runs each of [`journal`],
+//! [`jsonfile`], [`pcapfile`] behind a bounded queue; [`server`], [`protocol`] and
 //! [`peercred`] are the attach socket, [`client`] its other end;
 //! [`notify`] talks to systemd; [`status`] holds the counters.
 
 pub mod args;
-pub mod changes;
 pub mod client;
 pub mod config;
-pub mod filter;
 pub mod journal;
-pub mod jsonl;
+pub mod jsonfile;
 pub mod notify;
 pub mod pcapfile;
 pub mod peercred;
 pub mod protocol;
-pub mod redact;
 pub mod rotate;
 pub mod run;
 pub mod server;

@@ -5,7 +5,11 @@
 use std::io;
 
 use super::{config::FileSinkConfig, rotate::RotatingFile, sink::Sink};
-use crate::{event::Event, pcapng::PcapngWriter};
+use crate::{
+    event::Event,
+    pcapng::PcapngWriter,
+    pipeline::{self, Shown},
+};
 
 pub struct PcapngFile {
     file: RotatingFile,
@@ -25,10 +29,10 @@ impl PcapngFile {
     }
 }
 
-impl Sink for PcapngFile {
-    fn write(&mut self, ev: &Event) -> io::Result<()> {
+impl pipeline::Sink for PcapngFile {
+    fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
         self.enc.get_mut().clear();
-        self.enc.write_event(ev)?;
+        self.enc.write_shown(ev, msgs)?;
         let record = self.enc.get_mut();
         if record.is_empty() {
             // An overrun: no message, no packet.
@@ -41,6 +45,13 @@ impl Sink for PcapngFile {
         self.file.flush()
     }
 
+    /// pcapng stores the bytes; it reads only a message's length.
+    fn detail(&self) -> pipeline::Detail {
+        pipeline::Detail::Headers
+    }
+}
+
+impl Sink for PcapngFile {
     fn reset(&mut self) {
         self.file.reset();
     }
@@ -52,12 +63,13 @@ mod tests {
 
     use super::*;
     use crate::{
-        daemon::{
-            changes::tests::{event, msg},
-            rotate::tests::TempDir,
-        },
+        daemon::rotate::tests::TempDir,
         event::Direction,
         pcapng,
+        pipeline::{
+            Sink as _,
+            tests::{event, msg, selected},
+        },
     };
 
     /// The events in one file, read by the `-r` reader; and by tshark when
@@ -93,7 +105,7 @@ mod tests {
         for seq in 0..total {
             let mut ev = event(0, Direction::ToKernel, msg(20, 0x605, &[0; 40]));
             ev.data[8..12].copy_from_slice(&seq.to_ne_bytes());
-            s.write(&ev).unwrap();
+            selected(ev).show(&mut s).unwrap();
         }
         s.flush().unwrap();
         assert!(!d.0.join("nlmon.pcapng.4").exists(), "keep = 3");
@@ -132,7 +144,7 @@ mod tests {
         let ev = event(0, Direction::FromKernel, msg(20, 0x605, &[1, 2]));
         for _ in 0..2 {
             let mut s = PcapngFile::new(&c).unwrap();
-            s.write(&ev).unwrap();
+            selected(ev.clone()).show(&mut s).unwrap();
             s.flush().unwrap();
         }
         let evs = read_alone(&c.path);

@@ -16,7 +16,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{filter::Filter, status::Status};
+use super::status::Status;
+use crate::filter::Filter;
 
 pub const VERSION: u32 = 1;
 /// The longest request line the daemon reads.
@@ -42,6 +43,9 @@ pub struct Request {
     /// Text format: add a hex dump of each message.
     #[serde(default)]
     pub hex: bool,
+    /// Text format: add the attribute tree of each message.
+    #[serde(default)]
+    pub verbose: bool,
     #[serde(default)]
     pub stats: bool,
 }
@@ -81,7 +85,7 @@ pub fn parse_request(line: &str) -> Result<Request, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::filter::{Family, Select};
+    use crate::filter::{Family, Select};
 
     #[test]
     fn requests_round_trip_and_default() {
@@ -90,12 +94,13 @@ mod tests {
         assert_eq!((r.format, r.hex, r.stats), (Format::Text, false, false));
         let mut f = Filter::all();
         f.family.push(Family(12));
-        f.select = Select::Changes;
+        f.select = Some(Select::Changes);
         let r = Request {
             version: VERSION,
             filter: f,
             format: Format::Json,
             hex: false,
+            verbose: false,
             stats: false,
         };
         let line = serde_json::to_string(&r).unwrap();

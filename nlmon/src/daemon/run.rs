@@ -2,22 +2,16 @@
 //! clients until SIGTERM; reload on SIGHUP; report to systemd.
 
 use std::{
-    os::fd::{AsRawFd, RawFd},
     path::{Path, PathBuf},
     sync::{Arc, atomic::Ordering::Relaxed},
     time::{Duration, Instant},
 };
 
-use nlmon_common::decode::{DecodeOptions, Decoder};
-use tokio::{
-    io::{Interest, unix::AsyncFd},
-    signal::unix::{SignalKind, signal},
-};
+use tokio::signal::unix::{SignalKind, signal};
 
 use super::{
     config::{Config, ConfigError},
     notify::Notifier,
-    redact,
     server::{self, Shared},
     sinks::Sinks,
     status::Status,
@@ -25,6 +19,10 @@ use super::{
 use crate::{
     capture::{Capture, CaptureError, Options},
     event::Event,
+    filter::Select,
+    genl_ids,
+    pipeline::{Detail, Pipeline, PipelineOptions, Selector},
+    ring::{self, Ring},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -45,15 +43,6 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> DaemonError
     move |source| DaemonError::Io { what, source }
 }
 
-/// The ring buffer's descriptor, for tokio to wait on.
-struct RingFd(RawFd);
-
-impl AsRawFd for RingFd {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0
-    }
-}
-
 /// Runs the daemon with the config at `path` (`explicit`: named on the
 /// command line, so it must exist).
 pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
@@ -72,17 +61,16 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     let mut sigint = signal(SignalKind::interrupt()).map_err(io_err("SIGINT"))?;
     let mut sighup = signal(SignalKind::hangup()).map_err(io_err("SIGHUP"))?;
     let mut capture = Capture::start(&opts)?;
-    // SAFETY: the descriptor belongs to `capture`, which outlives `ring`
-    // (dropped explicitly below, before `capture`).
-    let ring = unsafe { AsyncFd::register_with_interest(RingFd(capture.fd()), Interest::READABLE) }
-        .map_err(|e| e.into_parts().1)
-        .map_err(io_err("cannot poll the ring buffer"))?;
+    let ring = Ring::new(&capture).map_err(io_err("cannot poll the ring buffer"))?;
 
     let shared = Arc::new(Shared::new(&config.attach.group, config.attach.queue));
+    let mut pipeline = Pipeline::new(PipelineOptions {
+        show_secrets: config.decode.show_secrets,
+    });
+    genl_ids::learn(&mut pipeline.decoder);
     let mut d = Daemon {
-        decoder: Decoder::new(DecodeOptions {
-            show_secrets: false,
-        }),
+        pipeline,
+        records: Selector::new(config.filter.clone(), Select::Changes, None),
         config_path: path.to_owned(),
         explicit,
         sinks: Sinks::start(&config).map_err(io_err("cannot start the sinks"))?,
@@ -122,10 +110,11 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     loop {
         tokio::select! {
             guard = ring.readable() => {
-                let mut guard = guard.map_err(io_err("waiting on the ring buffer"))?;
-                if drain(&mut capture, &mut d, &config, &mut events, MAX_BATCHES) {
-                    guard.clear_ready();
-                }
+                ring::drain_ready(guard, &mut capture, &mut events, |b| {
+                    d.dispatch(std::mem::take(b));
+                    Ok(true)
+                })
+                .map_err(io_err("reading the ring buffer"))?;
             }
             _ = tick.tick() => {
                 capture.flush_logs();
@@ -141,7 +130,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
             _ = sighup.recv() => {
                 notifier.notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
                 // What the ring holds was captured under the old filters.
-                drain(&mut capture, &mut d, &config, &mut events, usize::MAX);
+                drain(&mut capture, &mut d, &mut events);
                 if let Some(new) = d.reload(&config) {
                     config = new;
                 }
@@ -153,7 +142,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
         }
     }
     notifier.notify("STOPPING=1");
-    drain(&mut capture, &mut d, &config, &mut events, usize::MAX);
+    drain(&mut capture, &mut d, &mut events);
     d.update(&capture);
     // Detach first: nothing more is captured, then every sink writes out
     // what it holds.
@@ -170,29 +159,20 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     Ok(())
 }
 
-/// Batches read per wake-up at most before the timers and signals get a
-/// turn (see [`Capture::drain_batches`]).
-const MAX_BATCHES: usize = 64;
-
-/// Dispatches what the ring holds, a batch at a time, at most
-/// `max_batches`; true when the ring was emptied.
-fn drain(
-    capture: &mut Capture,
-    d: &mut Daemon,
-    config: &Config,
-    events: &mut Vec<Event>,
-    max_batches: usize,
-) -> bool {
-    let Ok(emptied) = capture.drain_batches(events, max_batches, |b| {
-        d.dispatch(config, b);
+/// Dispatches everything the ring holds.
+fn drain(capture: &mut Capture, d: &mut Daemon, events: &mut Vec<Event>) {
+    let Ok(_) = capture.drain_batches(events, usize::MAX, |b| {
+        d.dispatch(std::mem::take(b));
         Ok::<_, std::convert::Infallible>(true)
     });
-    emptied
 }
 
 struct Daemon {
-    /// Finds the secrets to redact; learns genl family ids as it goes.
-    decoder: Decoder,
+    /// Decodes each event once for the sinks and every attach client;
+    /// redacts secrets unless `show_secrets`.
+    pipeline: Pipeline,
+    /// The `[filter]` of what is recorded.
+    records: Selector,
     config_path: PathBuf,
     explicit: bool,
     sinks: Sinks,
@@ -204,20 +184,21 @@ struct Daemon {
 }
 
 impl Daemon {
-    /// Sends drained events to the sinks (when they pass the filter) and
-    /// to attach clients (each with its own filter).
-    fn dispatch(&mut self, config: &Config, events: &mut Vec<Event>) {
-        for mut ev in events.drain(..) {
-            self.status.captured += 1;
-            if !config.decode.show_secrets {
-                redact::redact(&mut self.decoder, &mut ev);
-            }
-            let ev = Arc::new(ev);
-            if config.filter.matches(&ev) {
-                self.status.recorded += 1;
-                self.sinks.send(&ev);
-            }
-            self.shared.send(&ev);
+    /// Decodes drained events once and hands them to the sinks (through
+    /// the `[filter]`) and to attach clients (each through its own).
+    fn dispatch(&mut self, events: Vec<Event>) {
+        self.status.captured += events.len() as u64;
+        for d in self.pipeline.decode_batch(events, Detail::Tree, None) {
+            let d = Arc::new(d);
+            let (sinks, recorded) = (&self.sinks, &mut self.status.recorded);
+            let Ok(()) = self.records.offer(&d, &mut |s| {
+                *recorded += 1;
+                sinks.send(&s);
+                Ok(())
+            }) else {
+                continue;
+            };
+            self.shared.send(&d);
         }
     }
 
@@ -276,6 +257,12 @@ impl Daemon {
         if let Err(e) = self.sinks.reload(&new) {
             log::error!("reload: starting sinks: {e}");
         }
+        if new.filter != old.filter {
+            self.records = Selector::new(new.filter.clone(), Select::Changes, None);
+        }
+        self.pipeline.set_options(PipelineOptions {
+            show_secrets: new.decode.show_secrets,
+        });
         match self.shared.group.lock() {
             Ok(mut g) => g.clone_from(&new.attach.group),
             Err(p) => p.into_inner().clone_from(&new.attach.group),

@@ -21,14 +21,15 @@ use tokio::{
 };
 
 use super::{
-    filter::Filter,
-    jsonl, peercred,
+    peercred,
     protocol::{self, Control, Format, Request},
     status::Status,
 };
 use crate::{
-    event::Event,
-    print::{TextOptions, write_event},
+    filter::Select,
+    json,
+    pipeline::{Decoded, Selected, Selector},
+    text::{self, TextOptions},
 };
 
 /// State shared between the capture loop and the client tasks.
@@ -45,8 +46,9 @@ pub struct Shared {
 }
 
 struct Client {
-    filter: Filter,
-    tx: mpsc::Sender<Arc<Event>>,
+    /// The client's filter, `--errors`'s held requests.
+    selector: Selector,
+    tx: mpsc::Sender<Selected>,
     skipped: Arc<AtomicU64>,
 }
 
@@ -62,22 +64,26 @@ impl Shared {
         }
     }
 
-    /// Offers an event to every client whose filter takes it; never waits.
-    pub fn send(&self, ev: &Arc<Event>) {
+    /// Offers a decoded event to every client, through its own filter;
+    /// never waits.
+    pub fn send(&self, d: &Arc<Decoded>) {
         let mut clients = lock(&self.clients);
-        clients.retain(|c| {
-            if !c.filter.matches(ev) {
-                return !c.tx.is_closed();
-            }
-            match c.tx.try_send(Arc::clone(ev)) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    c.skipped.fetch_add(1, Relaxed);
-                    self.skipped.fetch_add(1, Relaxed);
-                    true
+        clients.retain_mut(|c| {
+            let (tx, skipped) = (&c.tx, &c.skipped);
+            let offered = c.selector.offer(d, &mut |s| {
+                match tx.try_send(s) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        skipped.fetch_add(1, Relaxed);
+                        self.skipped.fetch_add(1, Relaxed);
+                    }
+                    Err(TrySendError::Closed(_)) => {
+                        return Err(io::ErrorKind::BrokenPipe.into());
+                    }
                 }
-                Err(TrySendError::Closed(_)) => false,
-            }
+                Ok(())
+            });
+            offered.is_ok() && !c.tx.is_closed()
         });
     }
 
@@ -177,7 +183,7 @@ async fn handle(stream: UnixStream, shared: &Shared) -> io::Result<()> {
     let (tx, mut rx) = mpsc::channel(shared.queue.load(Relaxed).max(1) as usize);
     let skipped = Arc::new(AtomicU64::new(0));
     lock(&shared.clients).push(Client {
-        filter: request.filter.clone(),
+        selector: Selector::new(request.filter.clone(), Select::All, None),
         tx,
         skipped: Arc::clone(&skipped),
     });
@@ -210,10 +216,19 @@ async fn handle(stream: UnixStream, shared: &Shared) -> io::Result<()> {
     Ok(())
 }
 
-fn render(buf: &mut Vec<u8>, ev: &Event, r: &Request) -> io::Result<()> {
+/// The lines of `nlmon --json` or of `nlmon` (`-x`, `-v` as asked).
+fn render(buf: &mut Vec<u8>, s: &Selected, r: &Request) -> io::Result<()> {
+    let msgs = s.messages();
     match r.format {
-        Format::Json => jsonl::json_line(ev, buf),
-        Format::Text => write_event(buf, ev, TextOptions { hex: r.hex }),
+        Format::Json => json::write_lines(buf, s.ev(), &msgs),
+        Format::Text => {
+            let opts = TextOptions {
+                hex: r.hex,
+                verbose: r.verbose,
+                ..TextOptions::default()
+            };
+            text::write_event(buf, s.ev(), &msgs, opts)
+        }
     }
 }
 
@@ -221,12 +236,21 @@ fn render(buf: &mut Vec<u8>, ev: &Event, r: &Request) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::{
-        daemon::{
-            changes::tests::{event, msg},
-            rotate::tests::TempDir,
-        },
+        daemon::rotate::tests::TempDir,
         event::Direction,
+        pipeline::tests::{event, msg, selected},
     };
+
+    fn decoded(ev: crate::event::Event) -> Arc<Decoded> {
+        selected(ev).decoded
+    }
+
+    /// The line `nlmon --json` writes for a one-message event.
+    fn json_line(d: &Decoded) -> String {
+        let mut out = Vec::new();
+        json::write_lines(&mut out, &d.ev, &d.msgs).unwrap();
+        String::from_utf8(out).unwrap().trim_end().to_owned()
+    }
     use tokio::io::AsyncBufReadExt;
 
     async fn connect(path: &Path, req: &str) -> tokio::io::Lines<BufReader<UnixStream>> {
@@ -274,14 +298,14 @@ mod tests {
         );
         wait_clients(&shared, 2).await;
 
-        let route = Arc::new(event(0, Direction::ToKernel, msg(20, 0x605, &[0; 8])));
-        let nf = Arc::new(event(12, Direction::ToKernel, msg(0x10, 1, &[0; 4])));
+        let route = decoded(event(0, Direction::ToKernel, msg(20, 0x605, &[0; 8])));
+        let nf = decoded(event(12, Direction::ToKernel, msg(0x10, 1, &[0; 4])));
         shared.send(&route);
         shared.send(&nf);
         let a = all.next_line().await.unwrap().unwrap();
-        assert_eq!(a, serde_json::to_string(&*route).unwrap());
+        assert_eq!(a, json_line(&route));
         let b = all.next_line().await.unwrap().unwrap();
-        assert_eq!(b, serde_json::to_string(&*nf).unwrap());
+        assert_eq!(b, json_line(&nf));
         let t = nft.next_line().await.unwrap().unwrap();
         assert!(t.contains("ip[42] → netfilter"), "{t}");
 
@@ -309,7 +333,7 @@ mod tests {
         wait_clients(&shared, 1).await;
         // The client task runs on this thread only when we yield: 10 events
         // go into a queue of 2.
-        let ev = Arc::new(event(0, Direction::ToKernel, msg(20, 0x605, &[0; 8])));
+        let ev = decoded(event(0, Direction::ToKernel, msg(20, 0x605, &[0; 8])));
         for _ in 0..10 {
             shared.send(&ev);
         }

@@ -16,15 +16,12 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::pipeline::{self, Selected};
 
-/// Somewhere events are recorded.
-pub trait Sink: Send + 'static {
-    /// Records one event (possibly buffered).
-    fn write(&mut self, ev: &Event) -> io::Result<()>;
-    /// Makes what was written durable (flushes buffers, checks the file
-    /// is still where it should be).
-    fn flush(&mut self) -> io::Result<()>;
+/// Somewhere events are recorded: a view of the decoded events
+/// ([`pipeline::Sink`]: `event` records one, possibly buffered; `flush`
+/// makes what was written durable), run on its own thread.
+pub trait Sink: pipeline::Sink + Send + 'static {
     /// Forgets any open file or socket after an error, so that the next
     /// write opens it again.
     fn reset(&mut self);
@@ -71,7 +68,7 @@ impl SinkCounts {
 /// The capture side of a running sink.
 pub struct SinkHandle {
     name: String,
-    tx: Option<SyncSender<Arc<Event>>>,
+    tx: Option<SyncSender<Selected>>,
     thread: Option<JoinHandle<()>>,
     stats: Arc<SinkStats>,
 }
@@ -79,7 +76,7 @@ pub struct SinkHandle {
 impl SinkHandle {
     /// Starts `sink` on its own thread with room for `queue` events.
     pub fn spawn(name: &str, sink: Box<dyn Sink>, queue: usize) -> io::Result<Self> {
-        let (tx, rx) = mpsc::sync_channel::<Arc<Event>>(queue);
+        let (tx, rx) = mpsc::sync_channel::<Selected>(queue);
         let stats = Arc::new(SinkStats::default());
         let s = Arc::clone(&stats);
         let n = name.to_owned();
@@ -99,9 +96,9 @@ impl SinkHandle {
     }
 
     /// Queues an event; never blocks.
-    pub fn send(&self, ev: &Arc<Event>) {
+    pub fn send(&self, ev: &Selected) {
         let Some(tx) = &self.tx else { return };
-        match tx.try_send(Arc::clone(ev)) {
+        match tx.try_send(ev.clone()) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 self.stats.queue_full.fetch_add(1, Relaxed);
@@ -149,7 +146,7 @@ impl Drop for SinkHandle {
 
 /// The sink thread: write, flush when idle or every second, and after an
 /// error rest, then try again.
-fn run(name: &str, mut sink: Box<dyn Sink>, rx: &mpsc::Receiver<Arc<Event>>, stats: &SinkStats) {
+fn run(name: &str, mut sink: Box<dyn Sink>, rx: &mpsc::Receiver<Selected>, stats: &SinkStats) {
     let mut resting_until: Option<Instant> = None;
     let mut dirty = false;
     let mut last_flush = Instant::now();
@@ -177,7 +174,7 @@ fn run(name: &str, mut sink: Box<dyn Sink>, rx: &mpsc::Receiver<Arc<Event>>, sta
                 stats.failed.fetch_add(1, Relaxed);
                 continue;
             }
-            match sink.write(ev) {
+            match ev.show(&mut *sink) {
                 Ok(()) => {
                     stats.written.fetch_add(1, Relaxed);
                     dirty = true;
@@ -213,7 +210,10 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::{daemon::changes::tests::event, event::Direction};
+    use crate::{
+        event::{Direction, Event},
+        pipeline::{Decoded, Shown, tests::event},
+    };
 
     /// A sink that records what it gets and fails while told to.
     #[derive(Clone, Default)]
@@ -224,8 +224,8 @@ mod tests {
         gate: Arc<Mutex<()>>,
     }
 
-    impl Sink for Probe {
-        fn write(&mut self, ev: &Event) -> io::Result<()> {
+    impl pipeline::Sink for Probe {
+        fn event(&mut self, ev: &Event, _: &[Shown]) -> io::Result<()> {
             let _held = self.gate.lock().unwrap();
             if self.broken.load(Relaxed) {
                 return Err(io::Error::other("broken"));
@@ -237,13 +237,22 @@ mod tests {
             self.flushes.fetch_add(1, Relaxed);
             Ok(())
         }
+    }
+
+    impl Sink for Probe {
         fn reset(&mut self) {}
     }
 
-    fn ev(n: u64) -> Arc<Event> {
+    fn ev(n: u64) -> Selected {
         let mut e = event(0, Direction::ToKernel, vec![]);
         e.mono_ns = n;
-        Arc::new(e)
+        Selected {
+            decoded: Arc::new(Decoded {
+                ev: e,
+                msgs: Vec::new(),
+            }),
+            which: None,
+        }
     }
 
     #[test]

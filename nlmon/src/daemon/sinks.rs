@@ -2,16 +2,16 @@
 //! did not change keeps running (and its file open); a changed one is
 //! closed after writing out what it had queued, and started anew.
 
-use std::{io, path::PathBuf, sync::Arc};
+use std::{io, path::PathBuf};
 
 use super::{
     config::{Config, FileSinkConfig},
     journal::Journal,
-    jsonl::JsonFile,
+    jsonfile::JsonFile,
     pcapfile::PcapngFile,
     sink::{Sink, SinkCounts, SinkHandle},
 };
-use crate::event::Event;
+use crate::pipeline::Selected;
 
 /// One sink's settings: equal settings mean the running sink is kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,7 +94,7 @@ impl Sinks {
         Ok(())
     }
 
-    pub fn send(&self, ev: &Arc<Event>) {
+    pub fn send(&self, ev: &Selected) {
         for (_, h) in &self.running {
             h.send(ev);
         }
@@ -132,11 +132,9 @@ impl Sinks {
 mod tests {
     use super::*;
     use crate::{
-        daemon::{
-            changes::tests::{event, msg},
-            rotate::tests::TempDir,
-        },
+        daemon::rotate::tests::TempDir,
         event::Direction,
+        pipeline::tests::{event, msg, selected},
     };
 
     fn config(dir: &std::path::Path, file: &str) -> Config {
@@ -151,7 +149,7 @@ mod tests {
         let d = TempDir::new();
         let a = config(&d.0, "a.jsonl");
         let mut s = Sinks::start(&a).unwrap();
-        let ev = Arc::new(event(0, Direction::ToKernel, msg(20, 0x605, &[0; 8])));
+        let ev = selected(event(0, Direction::ToKernel, msg(20, 0x605, &[0; 8])));
         s.send(&ev);
         s.reload(&a).unwrap();
         assert!(s.retired.is_empty(), "unchanged: kept running");

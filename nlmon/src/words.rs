@@ -1,18 +1,12 @@
-//! The plain text view of events: one line per netlink message, and a hex
-//! dump with `-x`.
+//! Small pieces of text every view uses, defined once: hex, the clock,
+//! errno texts, peer and truncation notes, the hex dump.
 
 use std::{
     io::{self, Write},
-    sync::{LazyLock, Mutex},
     time::SystemTime,
 };
 
-use nlmon_common::decode::{DecodeOptions, Decoder};
-
-use crate::{
-    event::{Event, Kind},
-    protocol,
-};
+use crate::event::Event;
 
 /// Lowercase hex of bytes.
 pub fn hex(b: &[u8]) -> String {
@@ -21,13 +15,6 @@ pub fn hex(b: &[u8]) -> String {
         s.push_str(&format!("{x:02x}"));
     }
     s
-}
-
-/// Options of the text printer.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TextOptions {
-    /// Append a hex dump of each message.
-    pub hex: bool,
 }
 
 /// `HH:MM:SS.micro` in UTC (no time zone database needed).
@@ -41,87 +28,6 @@ pub fn clock(t: SystemTime) -> String {
         s % 60,
         d.subsec_micros()
     )
-}
-
-/// Writes an event as text: one line per netlink message it carries.
-pub fn write_event(w: &mut impl Write, ev: &Event, opts: TextOptions) -> io::Result<()> {
-    // A poisoned lock only means another thread panicked mid-print; the
-    // decoder's state (learned family ids) is still usable.
-    let mut decoder = DECODER.lock().unwrap_or_else(|e| e.into_inner());
-    write_event_with(w, ev, opts, &mut decoder)
-}
-
-/// The decoder of [`write_event`]: one per process, so what it learns (generic
-/// netlink family ids) serves every later event.
-static DECODER: LazyLock<Mutex<Decoder>> =
-    LazyLock::new(|| Mutex::new(Decoder::new(DecodeOptions::default())));
-
-/// The name of a message type, as far as the type alone tells (generic
-/// netlink ids need the decoder's learned state: `genl:ID`).
-pub fn type_name(protocol: u32, ty: u16) -> String {
-    let decoder = DECODER.lock().unwrap_or_else(|e| e.into_inner());
-    match decoder.type_name(protocol, ty) {
-        Some(name) => name.to_owned(),
-        None => match protocol {
-            16 => match decoder.genl_family(ty) {
-                Some(f) => format!("genl:{f}"),
-                None => format!("genl:{ty}"),
-            },
-            12 => format!("nfnl:{}/{}", ty >> 8, ty & 0xff),
-            _ => format!("type={ty}"),
-        },
-    }
-}
-
-/// [`write_event`] with a decoder of the caller's.
-pub fn write_event_with(
-    w: &mut impl Write,
-    ev: &Event,
-    opts: TextOptions,
-    decoder: &mut Decoder,
-) -> io::Result<()> {
-    let proto = protocol::name(ev.socket.protocol)
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("proto{}", ev.socket.protocol));
-    let who = format!(
-        "{} {}[{}] {} {}",
-        clock(ev.time),
-        ev.process.comm,
-        ev.process.tgid,
-        ev.direction.arrow(),
-        proto
-    );
-    if ev.kind == Kind::Overrun {
-        return writeln!(
-            w,
-            "{who} OVERRUN: the kernel dropped messages for port {} (receive queue full, ENOBUFS)",
-            ev.socket.portid
-        );
-    }
-    let mut tail = peer_text(ev);
-    if let Some(e) = ev.errno {
-        tail.push_str(&format!(" FAILED errno={e} ({})", errno_text(e)));
-    }
-    tail.push_str(&truncation_text(ev));
-    decoder.learn(ev.socket.protocol, &ev.data);
-    let msgs = decoder.summaries(ev.socket.protocol, &ev.data);
-    if msgs.is_empty() {
-        writeln!(w, "{who} {}B (no message){tail}", ev.len)?;
-    }
-    let n = msgs.len();
-    for (i, (m, line)) in msgs.iter().enumerate() {
-        let part = if n > 1 {
-            format!(" [{}/{n}]", i + 1)
-        } else {
-            String::new()
-        };
-        writeln!(w, "{who}{part} {line}{tail}")?;
-        if opts.hex {
-            let (start, end) = (m.range.0 as usize, m.range.1 as usize);
-            hexdump(w, ev.data.get(start..end).unwrap_or_default(), start)?;
-        }
-    }
-    Ok(())
 }
 
 /// ` peer=P groups=G` when the other end is not the kernel.
