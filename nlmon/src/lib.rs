@@ -9,6 +9,7 @@ pub mod capture;
 pub mod cli;
 pub mod daemon;
 pub mod event;
+pub mod extack;
 pub mod filter;
 pub mod genl_ids;
 pub mod ifnames;

@@ -11,6 +11,7 @@ use nlmon_common::decode::{DecodeOptions, Decoder, Message};
 
 use crate::{
     event::{Event, Kind},
+    extack::Reasons,
     filter::{Filter, MsgFacts},
     link::{Hdr, Link, Linker},
     summary::Summary,
@@ -119,6 +120,8 @@ pub struct Pipeline {
     limit: Option<u64>,
     held: HashMap<(u32, u32, u32), (Event, Shown)>,
     held_order: VecDeque<(u32, u32, u32)>,
+    /// The kernel's reasons for failures, for requesters that did not ask.
+    pub reasons: Reasons,
 }
 
 impl Pipeline {
@@ -131,6 +134,7 @@ impl Pipeline {
             limit,
             held: HashMap::new(),
             held_order: VecDeque::new(),
+            reasons: Reasons::new(),
         }
     }
 
@@ -164,11 +168,13 @@ impl Pipeline {
                 self.linker
                     .note_request(ev, &hdr(m), m.type_name, m.family.as_deref());
             }
+            self.reasons.note(ev, msgs.len());
             decoded.push(msgs);
         }
         for (ev, msgs) in batch.iter().zip(decoded) {
             if ev.kind == Kind::Extack {
-                // Not a message of its own: it explains a failure.
+                // Not a message of its own: it explains a failure (see
+                // `Reasons::explain`).
                 continue;
             }
             if self.done() {
@@ -176,6 +182,7 @@ impl Pipeline {
             }
             self.one(ev, msgs, sink)?;
         }
+        self.summary.reasons = self.reasons.counts;
         Ok(())
     }
 
@@ -264,6 +271,7 @@ impl Pipeline {
                 }
             }
         }
+        self.reasons.explain(ev, &mut shown);
         if self.filter.errors {
             return self.errors_only(ev, shown, sink);
         }

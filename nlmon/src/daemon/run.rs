@@ -24,7 +24,7 @@ use super::{
 };
 use crate::{
     capture::{Capture, CaptureError, Options},
-    event::Event,
+    event::{Event, Kind},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +208,12 @@ impl Daemon {
     /// to attach clients (each with its own filter).
     fn dispatch(&mut self, config: &Config, events: &mut Vec<Event>) {
         for mut ev in events.drain(..) {
+            if ev.kind == Kind::Extack {
+                // A reason for a failure, not a message: the pipeline puts
+                // it on its error reply, and the daemon's sinks do not go
+                // through the pipeline yet.
+                continue;
+            }
             self.status.captured += 1;
             if !config.decode.show_secrets {
                 redact::redact(&mut self.decoder, &mut ev);
