@@ -589,6 +589,11 @@ fn failure_explained_for_a_program_that_did_not_ask() {
         2,
         "on the error line only:\n{text}"
     );
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains(": 1: 1 added to error replies, 0 already in the reply"),
+        "the exit summary counts the reason: {summary}"
+    );
 
     let out = traced_script_as(&ns, &["--json"], &script, None);
     assert!(out.status.success(), "{out:?}");
