@@ -1,12 +1,14 @@
 //! nlmon's eBPF programs. Three ways to see the same traffic, chosen by
 //! userspace at attach time: kprobes, fentry/fexit (cheaper), or syscall
-//! tracepoints where the kernel has neither.
+//! tracepoints where the kernel has neither. In every mode the
+//! `netlink:netlink_extack` tracepoint adds the kernel's reason for failures.
 #![no_std]
 #![no_main]
 #![feature(core_intrinsics)]
 #![expect(internal_features, reason = "atomic_xadd: see maps::count")]
 
 mod capture;
+mod extack;
 mod fork;
 mod kmem;
 mod maps;
@@ -152,6 +154,14 @@ pub fn sys_exit_mmsg(ctx: TracePointContext) -> u32 {
 #[tracepoint]
 pub fn mmsg_step(ctx: TracePointContext) -> u32 {
     report(&ctx, "mmsg_step", syscalls::mmsg_step(&ctx));
+    0
+}
+
+/// `netlink:netlink_extack`, attached in every mode: the kernel's reason
+/// for a failure, for programs that did not ask for it.
+#[tracepoint]
+pub fn netlink_extack(ctx: TracePointContext) -> u32 {
+    report(&ctx, "netlink_extack", extack::on_extack(&ctx));
     0
 }
 

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod cli;
 pub mod daemon;
 pub mod event;
+pub mod extack;
 pub mod filter;
 pub mod genl_ids;
 pub mod ifnames;

@@ -26,6 +26,7 @@ use nlmon_common::{
 use crate::{
     changes,
     event::{Event, Kind},
+    extack::Reasons,
     filter::{Filter, Select},
     ifnames::IfNames,
     link::{Hdr, Link, Linker},
@@ -192,6 +193,8 @@ pub struct Pipeline {
     linker: Linker,
     names: IfNames,
     opts: PipelineOptions,
+    /// The kernel's reasons for failures, for requesters that did not ask.
+    pub reasons: Reasons,
 }
 
 impl Pipeline {
@@ -203,6 +206,7 @@ impl Pipeline {
             linker: Linker::new(),
             names: IfNames::default(),
             opts,
+            reasons: Reasons::new(),
         }
     }
 
@@ -237,7 +241,9 @@ impl Pipeline {
         let mut out = Vec::with_capacity(batch.len());
         for mut ev in batch {
             if ev.kind == Kind::Extack {
-                // Not a message of its own: it explains a failure.
+                // Not a message of its own: it explains a failure (see
+                // `Reasons::explain`).
+                self.reasons.note(&ev, 0);
                 continue;
             }
             if ev.kind == Kind::Message {
@@ -255,6 +261,7 @@ impl Pipeline {
                 let h = s.hdr(&ev);
                 self.linker.note_request(&ev, &h, &s.message);
             }
+            self.reasons.note(&ev, msgs.len());
             for s in &mut msgs {
                 let h = s.hdr(&ev);
                 s.link = self.linker.link(&ev, &h);
@@ -267,7 +274,8 @@ impl Pipeline {
             }
             out.push(Decoded { ev, msgs });
         }
-        // Notifications whose cause was sent later in the batch.
+        // Notifications whose cause was sent later in the batch; reasons
+        // for failures of requesters that did not ask.
         for d in &mut out {
             for s in &mut d.msgs {
                 if s.link.is_none() {
@@ -275,6 +283,7 @@ impl Pipeline {
                     s.link = self.linker.caused(&d.ev, &h);
                 }
             }
+            self.reasons.explain(&d.ev, &mut d.msgs);
         }
         out
     }
@@ -525,6 +534,14 @@ pub struct Single {
 }
 
 impl Single {
+    /// A pipeline with one selector (`select` all unless the filter says).
+    pub fn new(filter: Filter, opts: PipelineOptions, limit: Option<u64>) -> Self {
+        Self {
+            pipeline: Pipeline::new(opts),
+            selector: Selector::new(filter, Select::All, limit),
+        }
+    }
+
     /// Shows a batch of events (in capture order).
     pub fn process(&mut self, batch: Vec<Event>, sink: &mut dyn Sink) -> io::Result<()> {
         let decoded = self
@@ -537,6 +554,7 @@ impl Single {
             let d = Arc::new(d);
             self.selector.offer(&d, &mut |s| s.show(sink))?;
         }
+        self.selector.summary.reasons = self.pipeline.reasons.counts;
         Ok(())
     }
 }

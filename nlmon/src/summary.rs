@@ -6,7 +6,7 @@ use std::{
     io::{self, Write},
 };
 
-use crate::{capture::Counters, event::Event, protocol, words::errno_text};
+use crate::{capture::Counters, event::Event, extack::ReasonCounts, protocol, words::errno_text};
 
 /// Counts of what was shown.
 #[derive(Debug, Default)]
@@ -20,6 +20,9 @@ pub struct Summary {
     /// Error replies and failed sends, by errno.
     errors: BTreeMap<i32, u64>,
     overruns: u64,
+    /// The kernel's reasons for failures (extack tracepoint records), which
+    /// are captured records but not shown as lines of their own.
+    pub reasons: ReasonCounts,
 }
 
 fn family(protocol: u32) -> String {
@@ -70,6 +73,16 @@ impl Summary {
                 self.records, c.records, c.lost, c.mmsg_limit, bad
             )?,
             None => writeln!(w, "nlmon: {} records shown", self.records)?,
+        }
+        let r = &self.reasons;
+        if r.noted > 0 {
+            writeln!(
+                w,
+                "  failure reasons from the kernel (netlink:netlink_extack, among the captured \
+                 records): {}: {} added to error replies, {} already in the reply, {} without a \
+                 reply shown",
+                r.noted, r.added, r.already_there, r.unused
+            )?;
         }
         if self.messages == 0 && self.overruns == 0 {
             return Ok(());

@@ -69,10 +69,17 @@ fn traced(program: &str, args: &[&str]) -> (u32, std::process::Output) {
     )
 }
 
-/// Everything the shared capture saw of `pid`. Records are in the ring
-/// before the syscall returns, so once the process has exited one drain
-/// holds all of them; other tests' events wait in `by_pid`.
+/// The messages the shared capture saw of `pid` (without the kernel's
+/// extack texts: see [`events_and_reasons_of`]).
 fn events_of(pid: u32) -> Vec<Event> {
+    events_and_reasons_of(pid).0
+}
+
+/// Everything the shared capture saw of `pid`: messages, and apart the
+/// kernel's extack texts ([`Kind::Extack`]), which are not traffic. Records
+/// are in the ring before the syscall returns, so once the process has
+/// exited one drain holds all of them; other tests' events wait in `by_pid`.
+fn events_and_reasons_of(pid: u32) -> (Vec<Event>, Vec<Event>) {
     let mut s = shared();
     let mut all = Vec::new();
     s.cap.drain(&mut all);
@@ -82,7 +89,11 @@ fn events_of(pid: u32) -> Vec<Event> {
     for e in all {
         s.by_pid.entry(e.process.tgid).or_default().push(e);
     }
-    s.by_pid.remove(&pid).unwrap_or_default()
+    s.by_pid
+        .remove(&pid)
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|e| e.kind != Kind::Extack)
 }
 
 fn capture_with(opts: Options) -> Capture {
@@ -143,7 +154,16 @@ fn hex(b: &[u8]) -> String {
 /// Runs a testgen scenario and checks that nlmon captured exactly what it
 /// sent and received, in order, once each, with the right attribution.
 fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
-    let (pid, out) = traced(&testgen_path(), &[scenario, &ns.path()]);
+    testgen_with(scenario, ns, &[]).0
+}
+
+/// [`testgen`] with more arguments for the scenario; also returns the
+/// kernel's extack texts captured for the generator.
+fn testgen_with(scenario: &str, ns: &Netns, more: &[&str]) -> (Vec<Event>, Vec<Event>) {
+    let path = ns.path();
+    let mut args = vec![scenario, &path];
+    args.extend_from_slice(more);
+    let (pid, out) = traced(&testgen_path(), &args);
     assert!(
         out.status.success(),
         "testgen {scenario}: {}",
@@ -153,7 +173,7 @@ fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("testgen output"))
         .collect();
-    let evs = events_of(pid);
+    let (evs, reasons) = events_and_reasons_of(pid);
     let got: Vec<String> = evs
         .iter()
         .map(|e| {
@@ -197,7 +217,7 @@ fn testgen(scenario: &str, ns: &Netns) -> Vec<Event> {
             assert_eq!(e.len as usize, e.data.len());
         }
     }
-    evs
+    (evs, reasons)
 }
 
 #[test]
@@ -266,6 +286,61 @@ fn overrun_is_an_event() {
     let last = evs.last().expect("events");
     assert_eq!(last.kind, Kind::Overrun);
     assert_eq!(last.errno, Some(105));
+}
+
+/// A program that never set NETLINK_EXT_ACK asks for an MTU above a veth's
+/// maximum: the reply is a bare EINVAL, and the kernel's reason comes from
+/// the `netlink:netlink_extack` tracepoint, on the sending thread, between
+/// the call's start and its record; the pipeline puts it on the error line.
+#[test]
+fn reason_for_a_failure_the_program_did_not_ask_about() {
+    let ns = Netns::new();
+    run(Command::new(ip()).args([
+        "-n", &ns.name, "link", "add", "nlmon-m0", "type", "veth", "peer", "name", "nlmon-m1",
+    ]));
+    let (evs, reasons) = testgen_with("mtu", &ns, &["nlmon-m0"]);
+    let why = "mtu greater than device maximum";
+    let texts: Vec<String> = reasons
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.data).into_owned())
+        .collect();
+    assert_eq!(texts, [why], "the tracepoint's texts");
+    let (reason, send) = (&reasons[0], &evs[0]);
+    assert_eq!(reason.hook, Hook::Extack);
+    assert_eq!(reason.process.comm, "nlmon-testgen");
+    assert_eq!(reason.process.tid, send.process.tid, "the sending thread");
+    assert_eq!(reason.process.cgroup_id, send.process.cgroup_id);
+    assert!(
+        reason.mono_ns <= send.mono_ns,
+        "inside the send: {reason:?} {send:?}"
+    );
+    assert_eq!(reason.len as usize, why.len());
+
+    let mut all = reasons.clone();
+    all.extend(evs);
+    let mut p = nlmon::pipeline::Single::new(
+        nlmon::filter::Filter::default(),
+        nlmon::pipeline::PipelineOptions::default(),
+        None,
+    );
+    let mut out = Vec::new();
+    let mut sink = nlmon::text::TextSink::new(&mut out, nlmon::text::TextOptions::default());
+    p.process(all.clone(), &mut sink).expect("pipeline");
+    let text = String::from_utf8_lossy(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let failed: Vec<&&str> = lines.iter().filter(|l| l.contains("NLMSG_ERROR")).collect();
+    assert_eq!(failed.len(), 1, "{lines:?}");
+    assert!(
+        failed[0].contains(&format!("msg=\"{why}\"")),
+        "{}",
+        failed[0]
+    );
+    assert!(
+        failed[0].contains(&format!("FAILED (Invalid argument: {why})")),
+        "{}",
+        failed[0]
+    );
+    assert_eq!(p.pipeline.reasons.counts.added, 1);
 }
 
 /// The requests and replies of one `ip` command.

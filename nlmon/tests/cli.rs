@@ -453,6 +453,18 @@ fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Every line follows docs/json-schema.json.
+fn assert_schema(lines: &[serde_json::Value]) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/json-schema.json"))
+            .expect("docs/json-schema.json is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    for l in lines {
+        let errors: Vec<String> = validator.iter_errors(l).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}\n{l}");
+    }
+}
+
 #[test]
 fn json_matches_its_schema_and_the_traffic() {
     let ns = Netns::new();
@@ -464,14 +476,7 @@ fn json_matches_its_schema_and_the_traffic() {
     let out = traced_script_as(&ns, &["--json"], &script, None);
     assert!(out.status.success(), "{out:?}");
     let lines = json_lines(&out.stdout);
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../docs/json-schema.json"))
-            .expect("docs/json-schema.json is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
-    for l in &lines {
-        let errors: Vec<String> = validator.iter_errors(l).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{errors:?}\n{l}");
-    }
+    assert_schema(&lines);
     let expected = [
         serde_json::json!({
             "process": {"comm": "ip"},
@@ -544,6 +549,79 @@ fn errors_shows_failed_requests_with_extack() {
             "{pair:?}"
         );
     }
+}
+
+/// A program that never set NETLINK_EXT_ACK gets a bare EINVAL for an MTU
+/// above a veth's maximum; nlmon shows the kernel's reason (from the
+/// `netlink:netlink_extack` tracepoint) on the error line as if it had
+/// asked, in text and JSON. A program that asked (iproute2) has it from the
+/// reply, once.
+#[test]
+fn failure_explained_for_a_program_that_did_not_ask() {
+    let ns = Netns::new();
+    run(Command::new(ip()).args([
+        "-n", &ns.name, "link", "add", "nlmon-x0", "type", "veth", "peer", "name", "nlmon-x1",
+    ]));
+    let why = "mtu greater than device maximum";
+    let script = format!(
+        // Its own report of what it sent goes away: stdout is nlmon's.
+        "echo go | {testgen} mtu {ns} nlmon-x0 >/dev/null",
+        testgen = env!("CARGO_BIN_EXE_nlmon-testgen"),
+        ns = ns.path()
+    );
+
+    let out = traced_script_as(&ns, &["--color", "never"], &script, None);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = text
+        .lines()
+        .find(|l| l.contains("NLMSG_ERROR"))
+        .unwrap_or_else(|| panic!("no error reply in:\n{text}"));
+    assert!(err.contains("error=EINVAL"), "{err}");
+    assert!(err.contains(&format!("msg=\"{why}\"")), "{err}");
+    assert!(
+        err.contains(&format!("FAILED (Invalid argument: {why})")),
+        "{err}"
+    );
+    assert!(err.contains("(answers RTM_SETLINK seq=60"), "{err}");
+    assert_eq!(
+        text.matches(why).count(),
+        2,
+        "on the error line only:\n{text}"
+    );
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains(": 1: 1 added to error replies, 0 already in the reply"),
+        "the exit summary counts the reason: {summary}"
+    );
+
+    let out = traced_script_as(&ns, &["--json"], &script, None);
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    assert_schema(&lines);
+    let errors: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["message"]["type_name"] == "NLMSG_ERROR")
+        .map(|l| &l["message"]["error"])
+        .collect();
+    assert_eq!(errors.len(), 1, "{lines:?}");
+    assert_eq!(errors[0]["errno"], 22);
+    assert_eq!(errors[0]["message"], why);
+    assert_eq!(errors[0]["message_source"], "tracepoint");
+    assert!(lines.iter().all(|l| l["kind"] == "message"), "{lines:?}");
+
+    // iproute2 asks: the reply's own text, not repeated, no source field.
+    let script = format!("{} route add 10.0.0.0/24 via 192.0.2.1; true", ip());
+    let out = traced_script_as(&ns, &["--json", "--errors"], &script, None);
+    let lines = json_lines(&out.stdout);
+    assert_schema(&lines);
+    let error = lines
+        .iter()
+        .map(|l| &l["message"]["error"])
+        .find(|e| e["errno"] == 101)
+        .unwrap_or_else(|| panic!("no ENETUNREACH in {lines:?}"));
+    assert_eq!(error["message"], "Nexthop has invalid gateway");
+    assert!(error.get("message_source").is_none(), "{error}");
 }
 
 #[test]

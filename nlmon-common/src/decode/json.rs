@@ -216,6 +216,10 @@ fn error(out: &mut Vec<u8>, e: &ErrorInfo) {
         out.extend_from_slice(b",\"message\":");
         string(out, m);
     }
+    if let Some(m) = e.message_source {
+        out.extend_from_slice(b",\"message_source\":");
+        string(out, m);
+    }
     if let Some(o) = e.offset {
         out.extend_from_slice(b",\"offset\":");
         num(out, o.into());

@@ -65,6 +65,11 @@ pub struct ErrorInfo {
     /// `NLMSGERR_ATTR_MSG`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Where `message` came from when the reply did not carry it:
+    /// `"tracepoint"`, the kernel's `netlink:netlink_extack` tracepoint
+    /// (the requester had not set `NETLINK_EXT_ACK`; nlmon adds it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_source: Option<&'static str>,
     /// `NLMSGERR_ATTR_OFFS`: offset into the request, and the attribute
     /// there when the request was echoed whole.
     #[serde(skip_serializing_if = "Option::is_none")]

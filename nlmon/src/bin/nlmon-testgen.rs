@@ -4,7 +4,7 @@
 //! JSON object per line, exactly the bytes it sent and received, so a test
 //! can compare them with what nlmon captured.
 //!
-//! `nlmon-testgen SCENARIO [NETNS_PATH]`: enters the network namespace,
+//! `nlmon-testgen SCENARIO [NETNS_PATH [ARG]]`: enters the network namespace,
 //! waits for a line on stdin (the test adds our pid to nlmon's filter
 //! first), then runs the scenario. The `bench-*` workloads of `cargo xtask
 //! bench` are in `bench.rs`.
@@ -31,6 +31,8 @@ const NLM_F_ACK: u16 = 4;
 const NLM_F_CREATE: u16 = 0x400;
 const NLM_F_EXCL: u16 = 0x200;
 const NLM_F_DUMP: u16 = 0x300;
+/// In an NLMSG_ERROR: extended-ack attributes follow.
+const NLM_F_ACK_TLVS: u16 = 0x200;
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NETLINK_SOCK_DIAG: i32 = 4;
@@ -40,7 +42,11 @@ const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const XFRM_MSG_GETSA: u16 = 0x12;
 /// NFNL_SUBSYS_NFTABLES (10) << 8 | NFT_MSG_GETTABLE (1).
 const NFT_GETTABLE: u16 = 10 << 8 | 1;
+const RTM_SETLINK: u16 = 19;
 const IFLA_EXT_MASK: u16 = 29;
+const IFLA_MTU: u16 = 4;
+/// Above `ETH_MAX_MTU` (65535), every device's ceiling.
+const MTU_ABOVE_MAX: u32 = 70000;
 const IFA_LOCAL: u16 = 2;
 const RTMGRP_IPV4_IFADDR: u32 = 0x10;
 
@@ -415,6 +421,49 @@ fn genl() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// RTM_SETLINK of an MTU above the interface's maximum (a veth's is 65535)
+/// on a socket that never sets NETLINK_EXT_ACK, as many programs do: the
+/// kernel answers EINVAL without saying why, and only its
+/// `netlink:netlink_extack` tracepoint carries the reason. Fails unless
+/// the answer is that EINVAL, without an extended ack.
+fn mtu(ifname: &str) -> anyhow::Result<()> {
+    let name = std::ffi::CString::new(ifname).context("interface name")?;
+    // SAFETY: a valid NUL-terminated name.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    if index == 0 {
+        return Err(std::io::Error::last_os_error()).context(format!("interface {ifname}"));
+    }
+    let s = Sock::open(0)?;
+    let mut body = vec![0u8; 16];
+    body[4..8].copy_from_slice(&(index as i32).to_ne_bytes());
+    body.extend(attr(IFLA_MTU, &MTU_ABOVE_MAX.to_ne_bytes()));
+    let req = nlmsg(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 60, &body);
+    // SAFETY: plain send/recv on our socket into live buffers.
+    check(
+        unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
+        "send",
+    )?;
+    report("send", "sendto", &s, &req);
+    let mut buf = vec![0u8; 8192];
+    // SAFETY: as above.
+    let n = check(
+        unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
+        "recv",
+    )?;
+    report("recv", "recvfrom", &s, &buf[..n]);
+    let answer = nlmon_common::nlmsg::frames(&buf[..n]).find_map(|f| match f {
+        nlmon_common::nlmsg::Frame::Msg { hdr, payload, .. } if hdr.ty == NLMSG_ERROR => {
+            let code = i32::from_ne_bytes(payload.get(..4)?.try_into().ok()?);
+            Some((code, hdr.flags))
+        }
+        _ => None,
+    });
+    match answer {
+        Some((code, flags)) if code == -libc::EINVAL && flags & NLM_F_ACK_TLVS == 0 => Ok(()),
+        other => bail!("expected EINVAL without an extended ack, got {other:?}"),
+    }
+}
+
 /// One dump in each of sock_diag (TCP sockets), xfrm (SAs) and netfilter
 /// (nftables tables): the other families the kernel's nlmon tap covers.
 /// An error answer (no nf_tables module, say) is an exchange too.
@@ -529,7 +578,8 @@ fn enter_netns(path: &str) -> anyhow::Result<()> {
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let scenario = args.get(1).context(
-        "usage: nlmon-testgen SCENARIO [NETNS_PATH] | nlmon-testgen bench [ROUNDS] \
+        "usage: nlmon-testgen SCENARIO [NETNS_PATH] | nlmon-testgen mtu NETNS_PATH IFNAME \
+         | nlmon-testgen bench [ROUNDS] \
          | nlmon-testgen bench-WORKLOAD ARGS...",
     )?;
     let benchmark = scenario.starts_with("bench");
@@ -550,6 +600,7 @@ fn run() -> anyhow::Result<()> {
         "overrun" => overrun(),
         "genl" => genl(),
         "families" => families(),
+        "mtu" => mtu(args.get(3).map_or("veth0", String::as_str)),
         "bench" => bench(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000)),
         w if w.starts_with("bench-") => bench::run(w, &args[2..]),
         other => bail!("unknown scenario {other}"),

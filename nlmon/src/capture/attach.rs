@@ -29,6 +29,46 @@ pub(super) fn set_tracepoint_offsets(kl: &mut KernelLayout) -> bool {
     }
 }
 
+/// Offset of `msg` in the `netlink:netlink_extack` record, from its format
+/// file; `None` (logged) when the kernel has no such tracepoint.
+pub(super) fn extack_msg_offset() -> Option<u32> {
+    tracefs::field_offset(EXTACK_CATEGORY, EXTACK_EVENT, "msg")
+        .inspect_err(|e| log::debug!("{e}"))
+        .ok()
+}
+
+const EXTACK_CATEGORY: &str = "netlink";
+const EXTACK_EVENT: &str = "netlink_extack";
+
+/// Attaches the `netlink:netlink_extack` tracepoint, whichever mode carries
+/// the messages: the kernel's reason for a failure reaches nlmon even when
+/// the requester did not set `NETLINK_EXT_ACK`. Without it nlmon still
+/// works, failures are only explained when the requester asked; so a
+/// refusal is logged, not fatal. Returns whether it is attached.
+pub(super) fn attach_extack(ebpf: &mut Ebpf, offset: Option<u32>) -> bool {
+    let name = "netlink_extack";
+    let r = (|| {
+        if offset.is_none() {
+            return Err(format!(
+                "the kernel has no {EXTACK_CATEGORY}:{EXTACK_EVENT} tracepoint"
+            ));
+        }
+        let p: &mut TracePoint = program(ebpf, name)?;
+        p.load()
+            .map_err(|e| format!("loading {name}: {}", chain(&e)))?;
+        p.attach(EXTACK_CATEGORY, EXTACK_EVENT)
+            .map_err(|e| format!("attaching {name}: {}", chain(&e)))?;
+        Ok(())
+    })();
+    match r {
+        Ok(()) => true,
+        Err(why) => {
+            log::warn!("failures are explained only to programs that ask (NETLINK_EXT_ACK): {why}");
+            false
+        }
+    }
+}
+
 /// The two kernel functions every kernel-side mode hooks.
 const SENDMSG: &str = "netlink_sendmsg";
 const RECVMSG: &str = "netlink_recvmsg";

@@ -22,7 +22,7 @@ use crate::{
     tracefs::{self, TracefsError},
 };
 
-use self::attach::{attach, attach_fork, set_tracepoint_offsets};
+use self::attach::{attach, attach_extack, attach_fork, extack_msg_offset, set_tracepoint_offsets};
 
 /// Events handed on at once by [`Capture::drain_batches`]. An `Event`
 /// with its bytes is a few hundred bytes, so a batch is well under a
@@ -175,6 +175,8 @@ pub struct Capture {
     counters: PerCpuArray<MapData, u64>,
     mode: AttachMode,
     refused: Vec<Refusal>,
+    /// The `netlink:netlink_extack` tracepoint is attached.
+    extack: bool,
     /// Records that did not parse (a version skew or a bug, never silent).
     pub bad_records: u64,
     // Last: dropped after the maps taken from it.
@@ -212,6 +214,7 @@ impl Capture {
             layout::from_btf(&btf).map_err(CaptureError::Layout)?
         };
         let tracepoints_ok = set_tracepoint_offsets(&mut kl);
+        let extack_offset = extack_msg_offset();
 
         let mut protocols = 0u32;
         for &p in &opts.protocols {
@@ -231,6 +234,7 @@ impl Capture {
         let mut ebpf = EbpfLoader::new()
             .override_global("CONFIG", &config, true)
             .override_global("LAYOUT", &kl, true)
+            .override_global("EXTACK_MSG_OFFSET", &extack_offset.unwrap_or(0), true)
             .map_max_entries("SCRATCH", cpus)
             .map_max_entries("EVENTS", opts.ring_size)
             .load(EBPF_OBJECT)?;
@@ -272,6 +276,7 @@ impl Capture {
             log::info!("{} not used: {}", r.mode, r.reason);
         }
         log::info!("attached with {mode}");
+        let extack = attach_extack(&mut ebpf, extack_offset);
         release_freed_memory();
         Ok(Self {
             ring,
@@ -280,6 +285,7 @@ impl Capture {
             counters,
             mode,
             refused,
+            extack,
             bad_records: 0,
             _ebpf: ebpf,
         })
@@ -293,6 +299,12 @@ impl Capture {
     /// Better modes that were tried and refused, with the kernel's reason.
     pub fn refused(&self) -> &[Refusal] {
         &self.refused
+    }
+
+    /// Whether the kernel's reasons for failures are captured for every
+    /// program (the `netlink:netlink_extack` tracepoint is attached).
+    pub fn explains_failures(&self) -> bool {
+        self.extack
     }
 
     /// Adds a tgid to the pid filter while running.
