@@ -54,6 +54,16 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The name outputs use (`to_kernel`, as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ToKernel => "to_kernel",
+            Self::FromKernel => "from_kernel",
+            Self::ToUser => "to_user",
+            Self::FromUser => "from_user",
+        }
+    }
+
     pub fn is_send(self) -> bool {
         matches!(self, Self::ToKernel | Self::ToUser)
     }

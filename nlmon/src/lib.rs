@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod print;
 pub mod privileges;
 pub mod protocol;
+pub mod replay;
 pub mod run_cmd;
 pub mod summary;
 pub mod text;
