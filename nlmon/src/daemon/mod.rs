@@ -14,6 +14,7 @@ pub mod config;
 pub mod filter;
 pub mod journal;
 pub mod jsonl;
+pub mod metrics;
 pub mod notify;
 pub mod pcapfile;
 pub mod peercred;

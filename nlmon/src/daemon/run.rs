@@ -16,6 +16,7 @@ use tokio::{
 
 use super::{
     config::{Config, ConfigError},
+    metrics::MetricsFile,
     notify::Notifier,
     redact,
     server::{self, Shared},
@@ -93,6 +94,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
         },
         last_loss_report: Status::default(),
         last_report_at: Instant::now(),
+        metrics: MetricsFile::new(&config.metrics),
     };
     let server = if config.attach.enabled {
         let l = server::bind(&config.attach.socket).map_err(io_err(format!(
@@ -132,6 +134,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
                 d.update(&capture);
                 notifier.notify(&format!("STATUS={}", d.status.line()));
                 d.report_loss(config.status.interval);
+                d.metrics.tick(&config.metrics, config.status.interval, &d.status, false);
             }
             _ = watchdog.tick() => {
                 if watchdog_every.is_some() {
@@ -166,6 +169,8 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
         let _ = std::fs::remove_file(&config.attach.socket);
     }
     d.status.sinks = d.sinks.close();
+    d.metrics
+        .tick(&config.metrics, config.status.interval, &d.status, true);
     log::info!("stopped: {}", d.status.line());
     Ok(())
 }
@@ -201,6 +206,7 @@ struct Daemon {
     /// The counters at the last loss line.
     last_loss_report: Status,
     last_report_at: Instant,
+    metrics: MetricsFile,
 }
 
 impl Daemon {
@@ -212,6 +218,12 @@ impl Daemon {
             if !config.decode.show_secrets {
                 redact::redact(&mut self.decoder, &mut ev);
             }
+            // Until the daemon runs the Pipeline: names only, for metrics.
+            if config.decode.show_secrets {
+                self.decoder.learn(ev.socket.protocol, &ev.data);
+            }
+            let msgs = self.decoder.decode_headers(ev.socket.protocol, &ev.data);
+            self.metrics.metrics.count(&ev, &msgs);
             let ev = Arc::new(ev);
             if config.filter.matches(&ev) {
                 self.status.recorded += 1;
