@@ -33,6 +33,13 @@ pub fn request_reads(ev: &Event, m: &Message) -> bool {
         && !modifies(ev, m, ev.data.get(range(m)).unwrap_or_default())
 }
 
+/// True when `m`, sent by the process, is a request that modifies state.
+pub fn is_change_request(ev: &Event, m: &Message) -> bool {
+    ev.direction.is_send()
+        && m.header.flags & NLM_F_REQUEST != 0
+        && modifies(ev, m, ev.data.get(range(m)).unwrap_or_default())
+}
+
 fn range(m: &Message) -> std::ops::Range<usize> {
     m.range.0 as usize..m.range.1 as usize
 }

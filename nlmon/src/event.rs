@@ -54,11 +54,7 @@ pub enum Direction {
 }
 
 impl Direction {
-    pub fn is_send(self) -> bool {
-        matches!(self, Self::ToKernel | Self::ToUser)
-    }
-
-    /// Its name, as in JSON and the journal (`to_kernel`, ...).
+    /// The name outputs use (`to_kernel`, as in JSON).
     pub fn name(self) -> &'static str {
         match self {
             Self::ToKernel => "to_kernel",
@@ -66,6 +62,10 @@ impl Direction {
             Self::ToUser => "to_user",
             Self::FromUser => "from_user",
         }
+    }
+
+    pub fn is_send(self) -> bool {
+        matches!(self, Self::ToKernel | Self::ToUser)
     }
 
     /// An arrow for text output.

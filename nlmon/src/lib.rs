@@ -24,6 +24,7 @@ pub mod pcapng;
 pub mod pipeline;
 pub mod privileges;
 pub mod protocol;
+pub mod replay;
 pub mod ring;
 pub mod run_cmd;
 pub mod summary;

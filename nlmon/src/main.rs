@@ -5,17 +5,16 @@ use std::{
     process::ExitCode,
 };
 
-use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 use nlmon::{
     cli::{Cli, Command, LiveArgs},
     daemon::{self, args::AttachArgs},
     filter::{self, Select},
     genl_ids,
-    live::{self, Consumer, End},
+    live::{self, End},
     output::{self, Output, PcapngSink},
-    pcapng,
     pipeline::{Pipeline, PipelineOptions, Selector, Single, Sink},
+    replay,
     run_cmd::{Credentials, Gated, RunError},
     text::{TextOptions, TextSink},
 };
@@ -128,12 +127,7 @@ async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
         sinks,
     };
     if let Some(path) = &args.read {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let events =
-            pcapng::read(&bytes).with_context(|| format!("cannot read {}", path.display()))?;
-        out.batch(events)?;
-        out.finish(None)?;
+        replay::run(path, &mut out)?;
         return Ok(End::Stopped);
     }
     live::run(args, opts, gated, &mut out).await

@@ -7,12 +7,15 @@
 //! `nlmon-testgen SCENARIO [NETNS_PATH [ARG]]`: enters the network namespace,
 //! waits for a line on stdin (the test adds our pid to nlmon's filter
 //! first), then runs the scenario. The `bench-*` workloads of `cargo xtask
-//! bench` are in `bench.rs`.
+//! bench` are in `bench.rs`; `capture-file BYTES PATH` writes a synthetic
+//! capture (`capture_file.rs`).
 
 // A crate root looks for modules beside itself, where cargo would take a
 // file for another binary: hence the explicit path.
 #[path = "nlmon-testgen/bench.rs"]
 mod bench;
+#[path = "nlmon-testgen/capture_file.rs"]
+mod capture_file;
 
 use std::{io::BufRead, mem, os::fd::AsRawFd, process::ExitCode};
 
@@ -580,8 +583,13 @@ fn run() -> anyhow::Result<()> {
     let scenario = args.get(1).context(
         "usage: nlmon-testgen SCENARIO [NETNS_PATH] | nlmon-testgen mtu NETNS_PATH IFNAME \
          | nlmon-testgen bench [ROUNDS] \
-         | nlmon-testgen bench-WORKLOAD ARGS...",
+         | nlmon-testgen bench-WORKLOAD ARGS... \
+         | nlmon-testgen capture-file BYTES PATH",
     )?;
+    // A file, no traffic: no namespace, no go line.
+    if scenario == "capture-file" {
+        return capture_file::run(&args[2..]);
+    }
     let benchmark = scenario.starts_with("bench");
     if let Some(ns) = args.get(2).filter(|_| !benchmark) {
         enter_netns(ns)?;

@@ -27,6 +27,7 @@ pub struct Config {
     pub pcapng: FileSinkConfig,
     pub attach: AttachConfig,
     pub status: StatusConfig,
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -43,6 +44,7 @@ impl Default for Config {
             pcapng: FileSinkConfig::pcapng(),
             attach: AttachConfig::default(),
             status: StatusConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -196,6 +198,30 @@ impl Default for StatusConfig {
         Self {
             interval: 60,
             queue: 65536,
+        }
+    }
+}
+
+/// Counters for Prometheus (see `metrics.rs`), written every
+/// `status.interval` seconds.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Written only while the file's directory exists (node_exporter's
+    /// package creates it).
+    pub enabled: bool,
+    pub path: PathBuf,
+    /// Processes whose changes are counted by name; the rest are "other".
+    #[serde(deserialize_with = "positive_usize")]
+    pub top_processes: usize,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            path: PathBuf::from("/var/lib/prometheus/node-exporter/nlmon.prom"),
+            top_processes: 20,
         }
     }
 }
@@ -371,6 +397,15 @@ mod tests {
         assert!(c.json.enabled, "what is left out keeps its default");
         assert!(!c.pcapng.enabled);
         assert_eq!(c.capture.attach, AttachMode::Fentry);
+        let c = parse("[metrics]\npath = \"/tmp/m.prom\"\ntop_processes = 3\n").unwrap();
+        assert_eq!(c.metrics.path, Path::new("/tmp/m.prom"));
+        assert_eq!(c.metrics.top_processes, 3);
+        assert!(c.metrics.enabled);
+        let e = parse("[metrics]\ntop_processes = 0\n").unwrap_err();
+        assert!(
+            e.starts_with("nlmon.toml:2: metrics.top_processes: must be at least 1"),
+            "{e}"
+        );
     }
 
     #[test]

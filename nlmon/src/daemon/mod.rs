@@ -12,6 +12,7 @@ pub mod client;
 pub mod config;
 pub mod journal;
 pub mod jsonfile;
+pub mod metrics;
 pub mod notify;
 pub mod pcapfile;
 pub mod peercred;

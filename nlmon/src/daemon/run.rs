@@ -11,6 +11,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use super::{
     config::{Config, ConfigError},
+    metrics::MetricsFile,
     notify::Notifier,
     server::{self, Shared},
     sinks::Sinks,
@@ -71,6 +72,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     let mut d = Daemon {
         pipeline,
         records: Selector::new(config.filter.clone(), Select::Changes, None),
+        metrics: MetricsFile::new(&config.metrics),
         config_path: path.to_owned(),
         explicit,
         sinks: Sinks::start(&config).map_err(io_err("cannot start the sinks"))?,
@@ -121,6 +123,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
                 d.update(&capture);
                 notifier.notify(&format!("STATUS={}", d.status.line()));
                 d.report_loss(config.status.interval);
+                d.metrics.tick(&config.metrics, config.status.interval, &d.status, false);
             }
             _ = watchdog.tick() => {
                 if watchdog_every.is_some() {
@@ -155,6 +158,8 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
         let _ = std::fs::remove_file(&config.attach.socket);
     }
     d.status.sinks = d.sinks.close();
+    d.metrics
+        .tick(&config.metrics, config.status.interval, &d.status, true);
     log::info!("stopped: {}", d.status.line());
     Ok(())
 }
@@ -173,6 +178,9 @@ struct Daemon {
     pipeline: Pipeline,
     /// The `[filter]` of what is recorded.
     records: Selector,
+    /// Counters for node_exporter's textfile collector (every message
+    /// captured, whatever `[filter]` keeps).
+    metrics: MetricsFile,
     config_path: PathBuf,
     explicit: bool,
     sinks: Sinks,
@@ -189,6 +197,9 @@ impl Daemon {
     fn dispatch(&mut self, events: Vec<Event>) {
         self.status.captured += events.len() as u64;
         for d in self.pipeline.decode_batch(events, Detail::Tree, None) {
+            self.metrics
+                .metrics
+                .count(&d.ev, d.msgs.iter().map(|s| &s.message));
             let d = Arc::new(d);
             let (sinks, recorded) = (&self.sinks, &mut self.status.recorded);
             let Ok(()) = self.records.offer(&d, &mut |s| {

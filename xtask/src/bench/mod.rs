@@ -5,7 +5,8 @@
 //!
 //! Workloads (numbers as in the benchmark issue): 1 netlink round trips,
 //! 2 dumps, 3 flood, 4 the decoder over the golden corpus, 5 bystanders,
-//! 6 memory and start-up. All traffic stays in namespaces made here.
+//! 6 memory (capturing, and reading a capture file) and start-up. All
+//! traffic stays in namespaces made here.
 
 mod bystander;
 mod decoder;
@@ -15,6 +16,7 @@ mod floor;
 mod footprint;
 mod nlmon;
 mod profile;
+mod replay;
 mod report;
 mod roundtrip;
 mod stats;
@@ -164,7 +166,10 @@ pub fn run(opts: &Options) -> Result<()> {
             3 => flood::run(&mut ctx)?,
             4 => decoder::run(&mut ctx)?,
             5 => bystander::run(&mut ctx)?,
-            6 => footprint::run(&mut ctx)?,
+            6 => {
+                footprint::run(&mut ctx)?;
+                replay::run(&mut ctx)?;
+            }
             _ => unreachable!("checked above"),
         }
     }

@@ -49,6 +49,25 @@ check "json: ip[$p2]" in_json $p2 ip
 check "json: nft[$p3]" in_json $p3 nft
 check "json: no reads by default" sh -c "! grep -q '\"tgid\":$p4,' $json"
 
+# Metrics: node_exporter runs as its own service (nlmon's unit has no
+# network) and serves nlmon's textfile. Written every status.interval.
+sed -i 's/^# interval = 60$/interval = 2/' /etc/nlmon/nlmon.toml
+check "reload with status.interval = 2" systemctl reload nlmon
+for i in 1 2 3; do ip -n vmtest addr add 10.8.0.$i/24 dev d0; done
+ip -n vmtest addr add 10.8.0.1/24 dev d0 2>/dev/null
+# A sample of node_exporter's /metrics at least $2 (labels in its order:
+# sorted by name).
+scraped() { curl -s http://localhost:9100/metrics | awk -v k="$1" -v n="$2" '$1 == k && $2 + 0 >= n { ok = 1 } END { exit !ok }'; }
+newaddr='nlmon_messages_total{direction="to_kernel",family="route",type="RTM_NEWADDR"}'
+for _ in $(seq 60); do scraped "$newaddr" 4 && scraped 'nlmon_errors_total{errno="EEXIST",source="reply"}' 1 && break; sleep 1; done
+say "metrics: $(curl -s http://localhost:9100/metrics | grep -E '^nlmon_(messages_total.*NEWADDR|errors|changes|ring_lost|up)' | tr '\n' ' ')"
+check "metrics: node_exporter read nlmon.prom without error" sh -c "curl -s http://localhost:9100/metrics | grep -qx 'node_textfile_scrape_error 0'"
+check "metrics: >= 4 RTM_NEWADDR requests (4 ip addr add)" scraped "$newaddr" 4
+check "metrics: >= 1 EEXIST reply (the address added twice)" scraped 'nlmon_errors_total{errno="EEXIST",source="reply"}' 1
+check "metrics: >= 4 changes by ip" scraped 'nlmon_changes_total{process="ip"}' 4
+check "metrics: ring loss counter exported" sh -c "curl -s http://localhost:9100/metrics | grep -q '^nlmon_ring_lost_total '"
+check "metrics: nlmon_up 1" scraped nlmon_up 1
+
 check "attach --stats as root" sh -c 'nlmon attach --stats | grep -q "^captured"'
 check "attach refused for a user outside group nlmon" sh -c \
     '! setpriv --reuid=65534 --regid=65534 --clear-groups nlmon attach --stats >/tmp/a.out 2>&1 && grep -q "neither root nor a member of group nlmon" /tmp/a.out'

@@ -2,8 +2,9 @@
 //! as PID 1, on Debian's 6.12 kernel in qemu. A bookworm root filesystem
 //! (cached tarball) becomes an ext4 image with `mke2fs -d`; a busybox
 //! initramfs mounts it and switches root; a oneshot unit in the guest
-//! installs the .deb and checks journal, JSON file, attach access, restart
-//! after SIGKILL and a clean stop ([`guest::TEST`]).
+//! installs the .deb and checks journal, JSON file, the metrics node_exporter
+//! serves, attach access, restart after SIGKILL and a clean stop
+//! ([`guest::TEST`]).
 
 mod guest;
 mod rootfs;

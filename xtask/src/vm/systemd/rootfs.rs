@@ -9,8 +9,10 @@ use anyhow::{Context as _, Result};
 use crate::{exec, vm::kernels};
 
 /// What the guest needs: systemd as PID 1, apt to install the package,
-/// the traffic generators and bpftool to look for leftover programs.
-const PACKAGES: &str = "usr-is-merged,systemd,systemd-sysv,udev,apt,iproute2,nftables,bpftool,kmod";
+/// the traffic generators, bpftool to look for leftover programs, and
+/// node_exporter (with curl to scrape it) for nlmon's metrics file.
+const PACKAGES: &str = "usr-is-merged,systemd,systemd-sysv,udev,apt,iproute2,nftables,bpftool,kmod,\
+                        prometheus-node-exporter,curl";
 
 /// Documentation and caches the test never reads.
 const TRIM: &str = "rm -rf \"$1\"/usr/share/doc/* \"$1\"/usr/share/man/* \
