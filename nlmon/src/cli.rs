@@ -85,6 +85,21 @@ pub struct LiveArgs {
     /// (repeatable).
     #[arg(long, value_name = "NETNS", value_parser = parse_netns)]
     pub netns: Vec<u32>,
+    /// Only processes of this systemd unit (NetworkManager.service, or
+    /// NetworkManager for a service; user@1000.service for what a user's
+    /// manager runs) (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub unit: Vec<String>,
+    /// Only processes of this container: its name, id or an id prefix
+    /// (docker, podman, containerd, CRI-O) (repeatable).
+    #[arg(long, value_name = "NAME|ID")]
+    pub container: Vec<String>,
+    /// Only processes in this cgroup v2 or below it: a path below the
+    /// cgroup2 mount (/system.slice/ssh.service) or under it
+    /// (/sys/fs/cgroup/system.slice/ssh.service); checked in the kernel
+    /// (repeatable, up to 8).
+    #[arg(long, value_name = "PATH", value_parser = parse_cgroup)]
+    pub cgroup: Vec<String>,
     /// Write the messages to a pcapng file (LINKTYPE_NETLINK, one packet
     /// per message, process and direction in each packet's comment)
     /// instead of printing them.
@@ -163,6 +178,9 @@ impl LiveArgs {
             genl: self.genl.clone(),
             types: self.types.clone(),
             errors: self.errors,
+            units: self.unit.clone(),
+            containers: self.container.clone(),
+            cgroups: self.cgroup.clone(),
         }
     }
 
@@ -177,6 +195,14 @@ impl LiveArgs {
         filter.kernel_options(&mut opts);
         opts
     }
+}
+
+fn parse_cgroup(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("empty cgroup path".into());
+    }
+    let mount = crate::attrib::cgroup::cgroup2_mount();
+    Ok(crate::attrib::cgroup::normalize(s, mount.as_deref()))
 }
 
 fn parse_family(s: &str) -> Result<u32, String> {

@@ -80,6 +80,13 @@ pub struct Filter {
     /// Only failed requests (error replies and failed sends) and the
     /// requests they answer.
     pub errors: bool,
+    /// systemd units (`NetworkManager.service`, or `NetworkManager`).
+    pub units: Vec<String>,
+    /// Containers by name, id or id prefix.
+    pub containers: Vec<String>,
+    /// cgroup v2 paths below the cgroup2 mount, each with its descendants
+    /// (also evaluated by the kernel).
+    pub cgroups: Vec<String>,
 }
 
 /// What the filter needs of one decoded message.
@@ -106,6 +113,7 @@ impl Filter {
             })
             .collect();
         opts.netns.clone_from(&self.netns);
+        opts.cgroups.clone_from(&self.cgroups);
     }
 
     /// Whether the event's process, socket and direction pass.
@@ -121,6 +129,31 @@ impl Filter {
             && any(&self.protocols, |p| *p == ev.socket.protocol)
             && any(&self.dir, |d| (*d == Dir::Send) == ev.direction.is_send())
             && any(&self.netns, |n| *n == ev.socket.netns)
+            && self.attribution_matches(ev)
+    }
+
+    /// `--unit`, `--container`, `--cgroup`, against what [`crate::attrib`]
+    /// put on the event.
+    fn attribution_matches(&self, ev: &Event) -> bool {
+        if self.units.is_empty() && self.containers.is_empty() && self.cgroups.is_empty() {
+            return true;
+        }
+        let a = ev.process.attrib.get();
+        let unit =
+            self.units.is_empty() || a.is_some_and(|a| self.units.iter().any(|u| a.unit_is(u)));
+        let container = self.containers.is_empty()
+            || a.is_some_and(|a| self.containers.iter().any(|c| a.container_is(c)));
+        let cgroup = self.cgroups.is_empty()
+            || match a.and_then(|a| a.cgroup.as_deref()) {
+                Some(path) => self
+                    .cgroups
+                    .iter()
+                    .any(|c| crate::attrib::cgroup::is_under(path, c)),
+                // A live event whose cgroup was gone before it could be
+                // named: the kernel already checked it against the ids.
+                None => ev.process.cgroup_id != 0,
+            };
+        unit && container && cgroup
     }
 
     /// Whether one message of a passing event passes the message filters

@@ -4,6 +4,7 @@
 //! buffer into [`event::Event`]s; [`print`] renders them
 //! (`nlmon_common::nlmsg` walks the netlink messages in an event).
 
+pub mod attrib;
 pub mod btf;
 pub mod capture;
 pub mod cli;

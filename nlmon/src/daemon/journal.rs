@@ -132,6 +132,9 @@ pub fn entries(ev: &Event) -> Vec<Vec<u8>> {
         "NLMON_NETNS",
         ev.socket.netns.to_string().as_bytes(),
     );
+    for (name, value) in crate::attrib::fields::journal(ev) {
+        field(&mut common, name, value.as_bytes());
+    }
     field(
         &mut common,
         "NLMON_PORTID",
