@@ -19,9 +19,27 @@ pub struct Config {
     /// Non-zero: only sockets whose network namespace inode is in the
     /// `NETNS_FILTER` map.
     pub filter_netns: u32,
-    pub _pad: u32,
+    /// How many entries of the `CGROUP_FILTER` array are set (at most
+    /// [`MAX_CGROUP_FILTER`]); zero: every cgroup.
+    pub filter_cgroup: u32,
 }
 crate::const_assert_size!(Config, 32);
+
+/// `--cgroup` selections the kernel checks at most.
+pub const MAX_CGROUP_FILTER: u32 = 8;
+
+/// One `--cgroup`: a process passes when its cgroup is this one or below
+/// it, i.e. when its ancestor at `level` has this `id`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CgroupFilter {
+    /// cgroup v2 id (the inode of its directory).
+    pub id: u64,
+    /// Depth below the root (the root is level 0).
+    pub level: u32,
+    pub _pad: u32,
+}
+crate::const_assert_size!(CgroupFilter, 16);
 
 /// A field the running kernel does not have.
 pub const NO_OFFSET: u32 = u32::MAX;
@@ -99,4 +117,6 @@ mod pod {
     unsafe impl aya::Pod for super::Config {}
     // SAFETY: as above.
     unsafe impl aya::Pod for super::KernelLayout {}
+    // SAFETY: a repr(C) struct of a u64 and two u32s, without padding.
+    unsafe impl aya::Pod for super::CgroupFilter {}
 }

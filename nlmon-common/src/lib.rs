@@ -14,7 +14,7 @@ pub mod decode;
 pub mod nlmsg;
 pub mod record;
 
-pub use config::{Config, KernelLayout};
+pub use config::{CgroupFilter, Config, KernelLayout, MAX_CGROUP_FILTER};
 pub use record::{RecordHeader, Scratch};
 
 /// `TASK_COMM_LEN` in the kernel.

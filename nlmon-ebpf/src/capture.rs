@@ -6,18 +6,18 @@ use core::ffi::c_void;
 use aya_ebpf::helpers::{
     bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
     generated::{
-        bpf_get_current_cgroup_id, bpf_get_smp_processor_id, bpf_ktime_get_ns, bpf_loop,
-        bpf_probe_read_user,
+        bpf_get_current_ancestor_cgroup_id, bpf_get_current_cgroup_id, bpf_get_smp_processor_id,
+        bpf_ktime_get_ns, bpf_loop, bpf_probe_read_user,
     },
 };
 use nlmon_common::{
     COUNTER_LOST, COUNTER_RECORDS, FLAG_COPY_FAILED, FLAG_IOV_LIMIT, FLAG_RECV_TRUNC,
-    FLAG_TRUNCATED, MAX_IOVECS, MAX_SNAPLEN, RecordHeader, record::HEADER_LEN,
+    FLAG_TRUNCATED, MAX_CGROUP_FILTER, MAX_IOVECS, MAX_SNAPLEN, RecordHeader, record::HEADER_LEN,
 };
 
 use crate::{
     kmem::{Res, kread, uread},
-    maps::{COMM_FILTER, EVENTS, NETNS_FILTER, PID_FILTER, SCRATCH, config, count},
+    maps::{CGROUP_FILTER, COMM_FILTER, EVENTS, NETNS_FILTER, PID_FILTER, SCRATCH, config, count},
     sock::SockInfo,
 };
 
@@ -85,7 +85,28 @@ pub fn process_wanted() -> bool {
             return false;
         }
     }
-    true
+    cfg.filter_cgroup == 0 || cgroup_wanted(cfg.filter_cgroup)
+}
+
+/// Whether the task's cgroup is one of `--cgroup`'s or below one: its
+/// ancestor at that cgroup's level is that cgroup.
+#[inline(always)]
+fn cgroup_wanted(n: u32) -> bool {
+    for i in 0..MAX_CGROUP_FILTER {
+        if i >= n {
+            break;
+        }
+        if let Some(sel) = CGROUP_FILTER.get(i) {
+            // SAFETY: plain helper call (since 5.7; kprobe, tracepoint and
+            // tracing programs may call it). It walks the cgroup v2
+            // hierarchy, like bpf_get_current_cgroup_id; 0 above the task's
+            // own level, which no cgroup id is.
+            if unsafe { bpf_get_current_ancestor_cgroup_id(sel.level as i32) } == sel.id {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 #[inline(always)]

@@ -7,7 +7,9 @@ use aya_ebpf::{
     macros::map,
     maps::{Array, HashMap, LruHashMap, PerCpuArray, ProgramArray, RingBuf},
 };
-use nlmon_common::{COMM_LEN, COUNTERS, Config, KernelLayout, Scratch};
+use nlmon_common::{
+    COMM_LEN, COUNTERS, CgroupFilter, Config, KernelLayout, MAX_CGROUP_FILTER, Scratch,
+};
 
 /// Set by userspace before load (`EbpfLoader::override_global`).
 #[unsafe(no_mangle)]
@@ -19,7 +21,7 @@ pub static CONFIG: Config = Config {
     protocols: 0,
     dirs: 0,
     filter_netns: 0,
-    _pad: 0,
+    filter_cgroup: 0,
 };
 
 /// Set by userspace before load from the running kernel's BTF.
@@ -103,6 +105,11 @@ pub static PID_FILTER: HashMap<u32, u8> = HashMap::with_max_entries(8192, 0);
 /// Network namespace inodes to capture when `CONFIG.filter_netns` is set.
 #[map]
 pub static NETNS_FILTER: HashMap<u32, u8> = HashMap::with_max_entries(64, 0);
+
+/// cgroups to capture (with their descendants): the first
+/// `CONFIG.filter_cgroup` entries.
+#[map]
+pub static CGROUP_FILTER: Array<CgroupFilter> = Array::with_max_entries(MAX_CGROUP_FILTER, 0);
 
 /// comms to capture when `CONFIG.filter_comm` is set.
 #[map]

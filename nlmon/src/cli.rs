@@ -38,7 +38,7 @@ pub enum Command {
     Daemon(DaemonArgs),
     /// Show the running daemon's live feed (root and members of group
     /// nlmon), or its counters with --stats.
-    Attach(AttachArgs),
+    Attach(Box<AttachArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]

@@ -1,7 +1,10 @@
 //! The event model: what nlmon knows about one captured netlink message (or
 //! one socket overrun). Every output is a view of it.
 
-use std::time::{Duration, SystemTime};
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
 use nlmon_common::{
     COMM_LEN, DIR_RECV, DIR_SEND, FLAG_COPY_FAILED, FLAG_IOV_LIMIT, FLAG_ITER_UNSUPPORTED,
@@ -11,6 +14,8 @@ use nlmon_common::{
     KIND_OVERRUN, RecordHeader, record::HEADER_LEN,
 };
 use serde::Serialize;
+
+use crate::attrib::Attrib;
 
 /// A ring buffer record that cannot be turned into an event.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -128,6 +133,10 @@ pub struct Process {
     pub comm: String,
     /// cgroup v2 id (inode of the cgroup's directory); 0 when unknown.
     pub cgroup_id: u64,
+    /// Its cgroup path, systemd unit, container and pod, as far as they are
+    /// known ([`crate::attrib`]); shared by the events of one cgroup.
+    #[serde(flatten)]
+    pub attrib: Attrib,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -140,6 +149,10 @@ pub struct Socket {
     pub groups: u32,
     /// Network namespace inode.
     pub netns: u32,
+    /// Its name: an `ip netns` name, a container's, or `host`
+    /// ([`crate::attrib`]).
+    #[serde(serialize_with = "crate::attrib::serialize_name")]
+    pub netns_name: Option<Arc<str>>,
     /// The descriptor, when the call named one (syscall hooks).
     pub fd: Option<i32>,
 }
@@ -307,12 +320,14 @@ impl Event {
                 uid: h.uid,
                 comm: String::from_utf8_lossy(&h.comm[..comm_end]).into_owned(),
                 cgroup_id: h.cgroup_id,
+                attrib: Attrib::default(),
             },
             socket: Socket {
                 protocol: h.protocol,
                 portid: h.portid,
                 groups: h.groups,
                 netns: h.netns,
+                netns_name: None,
                 fd: (h.fd >= 0).then_some(h.fd),
             },
             direction,
@@ -375,12 +390,14 @@ pub(crate) fn sample(comm: &str, tgid: u32, portid: u32, data: Vec<u8>) -> Event
             uid: 0,
             comm: comm.into(),
             cgroup_id: 0,
+            attrib: Attrib::default(),
         },
         socket: Socket {
             protocol: 0,
             portid,
             groups: 0,
             netns: 1,
+            netns_name: None,
             fd: None,
         },
         direction: Direction::ToKernel,

@@ -253,6 +253,32 @@ pub struct Filter {
     /// (repeatable).
     #[arg(long, value_name = "NETNS")]
     pub netns: Vec<Netns>,
+    /// Only processes of this systemd unit (NetworkManager.service, or
+    /// NetworkManager for a service; user@1000.service for what a user's
+    /// manager runs) (repeatable).
+    #[arg(long = "unit", value_name = "NAME")]
+    #[serde(rename = "unit")]
+    pub units: Vec<String>,
+    /// Only processes of this container: its name, id or an id prefix
+    /// (docker, podman, containerd, CRI-O) (repeatable).
+    #[arg(long = "container", value_name = "NAME|ID")]
+    #[serde(rename = "container")]
+    pub containers: Vec<String>,
+    /// Only processes in this cgroup v2 or below it: a path below the
+    /// cgroup2 mount (/system.slice/ssh.service) or under it
+    /// (/sys/fs/cgroup/system.slice/ssh.service); checked in the kernel
+    /// by the command (repeatable, up to 8).
+    #[arg(long = "cgroup", value_name = "PATH", value_parser = parse_cgroup)]
+    #[serde(rename = "cgroup")]
+    pub cgroups: Vec<String>,
+}
+
+fn parse_cgroup(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("empty cgroup path".into());
+    }
+    let mount = crate::attrib::cgroup::cgroup2_mount();
+    Ok(crate::attrib::cgroup::normalize(s, mount.as_deref()))
 }
 
 impl Filter {
@@ -280,6 +306,7 @@ impl Filter {
             opts.dirs.clear();
         }
         opts.netns = self.netns.iter().map(|n| n.0).collect();
+        opts.cgroups.clone_from(&self.cgroups);
     }
 
     /// `--type`, `--genl` or `--errors`: filters that look into messages.
@@ -300,6 +327,31 @@ impl Filter {
             && any(&self.family, |f| f.0 == ev.socket.protocol)
             && any(&self.dir, |d| d.matches(ev.direction))
             && any(&self.netns, |n| n.0 == ev.socket.netns)
+            && self.attribution_matches(ev)
+    }
+
+    /// `--unit`, `--container`, `--cgroup`, against what [`crate::attrib`]
+    /// put on the event.
+    fn attribution_matches(&self, ev: &Event) -> bool {
+        if self.units.is_empty() && self.containers.is_empty() && self.cgroups.is_empty() {
+            return true;
+        }
+        let a = ev.process.attrib.get();
+        let unit =
+            self.units.is_empty() || a.is_some_and(|a| self.units.iter().any(|u| a.unit_is(u)));
+        let container = self.containers.is_empty()
+            || a.is_some_and(|a| self.containers.iter().any(|c| a.container_is(c)));
+        let cgroup = self.cgroups.is_empty()
+            || match a.and_then(|a| a.cgroup.as_deref()) {
+                Some(path) => self
+                    .cgroups
+                    .iter()
+                    .any(|c| crate::attrib::cgroup::is_under(path, c)),
+                // A live event whose cgroup was gone before it could be
+                // named: the kernel already checked it against the ids.
+                None => ev.process.cgroup_id != 0,
+            };
+        unit && container && cgroup
     }
 
     /// Whether one message of a passing event passes `--type`, `--genl`

@@ -5,6 +5,7 @@
 //! them once for every output; [`text`], [`json`], [`pcapng`] and the
 //! daemon's journal are views over the decoded events.
 
+pub mod attrib;
 pub mod btf;
 pub mod capture;
 pub mod changes;

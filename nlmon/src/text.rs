@@ -131,7 +131,11 @@ pub fn write_event(
     let process = if ev.process.tgid == 0 && ev.process.comm.is_empty() {
         "-".to_owned()
     } else {
-        format!("{}[{}]", ev.process.comm, ev.process.tgid)
+        // ` (unit)`, ` (podman:web)`: see `attrib::Attribution::label`.
+        format!(
+            "{}[{}]{}",
+            ev.process.comm, ev.process.tgid, ev.process.attrib
+        )
     };
     let time = if opts.no_clock {
         String::new()
@@ -139,10 +143,11 @@ pub fn write_event(
         paint(color, DIM, &clock(ev.time)) + " "
     };
     let who = format!(
-        "{time}{} {} {}",
+        "{time}{} {} {}{}",
         paint(color, CYAN, &process),
         ev.direction.arrow(),
-        proto
+        proto,
+        crate::attrib::netns_text(ev)
     );
     if ev.kind == Kind::Overrun {
         let text = format!(

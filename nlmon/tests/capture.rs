@@ -13,22 +13,13 @@ use std::{
 };
 
 use nlmon::{
-    capture::{AttachMode, Capture, Options},
+    capture::{Capture, Options},
     event::{Direction, Event, Hook, Kind},
 };
 use nlmon_common::nlmsg::{Frame, frames};
 
 mod common;
-use common::{Netns, ip, run};
-
-fn attach_mode() -> AttachMode {
-    match std::env::var("NLMON_TEST_ATTACH").as_deref() {
-        Ok("kprobe") => AttachMode::Kprobe,
-        Ok("fentry") => AttachMode::Fentry,
-        Ok("tracepoint") => AttachMode::Tracepoint,
-        _ => AttachMode::Auto,
-    }
-}
+use common::{Netns, attach_mode, ip, run};
 
 /// A capture that follows only the pids a test gives it.
 fn capture() -> Capture {

@@ -3,52 +3,17 @@
 //! They need root. `NLMON_TEST_ATTACH` picks the attach mode.
 
 use std::{
-    io::{BufRead, BufReader, Read},
+    io::Read,
     process::{Child, Command, Stdio},
     sync::Mutex,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 mod common;
-use common::{Netns, ip, run};
+use common::{Netns, ip, nlmon, run, start};
 
 /// One nlmon at a time: the detach test counts loaded programs.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn nlmon() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nlmon"));
-    if let Ok(mode) = std::env::var("NLMON_TEST_ATTACH") {
-        c.args(["--attach", &mode]);
-    }
-    c
-}
-
-/// Starts nlmon and waits until it says it is attached.
-#[expect(
-    clippy::zombie_processes,
-    reason = "callers wait; a failed assertion ends the test run"
-)]
-fn start(args: &[&str]) -> (Child, BufReader<std::process::ChildStderr>) {
-    let mut child = nlmon()
-        .args(args)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn nlmon");
-    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        line.clear();
-        let n = err.read_line(&mut line).expect("read stderr");
-        assert!(n > 0, "nlmon exited before attaching: {:?}", child.wait());
-        if line.contains("attached with") {
-            return (child, err);
-        }
-        assert!(Instant::now() < deadline, "nlmon did not attach");
-    }
-}
 
 fn signal(child: &Child, sig: i32) {
     // SAFETY: signalling our own child.

@@ -63,7 +63,10 @@ impl Capture {
             };
             taken += 1;
             match Event::try_from(&item[..]) {
-                Ok(ev) => out.push(ev),
+                Ok(mut ev) => {
+                    self.attrib.fill(&mut ev);
+                    out.push(ev);
+                }
                 Err(e) => {
                     self.bad_records += 1;
                     log::warn!("dropping a record: {e}");

@@ -9,14 +9,15 @@ use std::fmt;
 
 use aya::{
     Ebpf, EbpfLoader,
-    maps::{HashMap, MapData, PerCpuArray, RingBuf},
+    maps::{Array, HashMap, MapData, PerCpuArray, RingBuf},
 };
 use nlmon_common::{
-    COMM_LEN, COUNTER_LOST, COUNTER_MMSG_LIMIT, COUNTER_PENDING_FULL, COUNTER_RECORDS, Config,
-    DEFAULT_SNAPLEN, MAX_SNAPLEN,
+    COMM_LEN, COUNTER_LOST, COUNTER_MMSG_LIMIT, COUNTER_PENDING_FULL, COUNTER_RECORDS,
+    CgroupFilter, Config, DEFAULT_SNAPLEN, MAX_CGROUP_FILTER, MAX_SNAPLEN,
 };
 
 use crate::{
+    attrib::{Attributor, cgroup},
     btf::{Btf, BtfError},
     layout, privileges,
     tracefs::{self, TracefsError},
@@ -84,6 +85,9 @@ pub struct Options {
     pub dirs: Vec<u8>,
     /// Capture only sockets in these network namespaces (inodes).
     pub netns: Vec<u32>,
+    /// Capture only processes in these cgroups or below them (cgroup v2
+    /// paths, `/system.slice/x.service`; at most `MAX_CGROUP_FILTER`).
+    pub cgroups: Vec<String>,
 }
 
 impl Default for Options {
@@ -99,6 +103,7 @@ impl Default for Options {
             protocols: Vec::new(),
             dirs: Vec::new(),
             netns: Vec::new(),
+            cgroups: Vec::new(),
         }
     }
 }
@@ -132,6 +137,10 @@ pub enum CaptureError {
     },
     #[error("the eBPF object has no program or map named {name}")]
     Missing { name: &'static str },
+    #[error(transparent)]
+    Cgroup(#[from] cgroup::CgroupError),
+    #[error("at most {MAX_CGROUP_FILTER} cgroups can be selected, {given} were")]
+    TooManyCgroups { given: usize },
     #[error("cannot follow forks (raw tracepoint sched_process_fork): {reason}")]
     Fork { reason: String },
     #[error("no way to attach on this kernel:\n{}", refusals(.refused))]
@@ -179,6 +188,8 @@ pub struct Capture {
     extack: bool,
     /// Records that did not parse (a version skew or a bug, never silent).
     pub bad_records: u64,
+    /// Names each event's cgroup and network namespace as it is drained.
+    attrib: Attributor,
     // Last: dropped after the maps taken from it.
     _ebpf: Ebpf,
 }
@@ -199,6 +210,16 @@ impl Capture {
                 size: opts.ring_size,
             });
         }
+        if opts.cgroups.len() > MAX_CGROUP_FILTER as usize {
+            return Err(CaptureError::TooManyCgroups {
+                given: opts.cgroups.len(),
+            });
+        }
+        let cgroups = opts
+            .cgroups
+            .iter()
+            .map(|p| cgroup::select(p))
+            .collect::<Result<Vec<_>, _>>()?;
         tracefs::ensure_tracefs()?;
         if let Err(e) = tracefs::ensure_bpffs() {
             log::debug!("{e}");
@@ -228,7 +249,7 @@ impl Capture {
             protocols,
             dirs: opts.dirs.iter().fold(0, |m, &d| m | 1 << (d & 7)),
             filter_netns: u32::from(!opts.netns.is_empty()),
-            _pad: 0,
+            filter_cgroup: cgroups.len() as u32,
         };
         let cpus = aya::util::nr_cpus().unwrap_or(1) as u32;
         let mut ebpf = EbpfLoader::new()
@@ -262,6 +283,20 @@ impl Capture {
                 source,
             })?;
         }
+        let mut cgroup_map: Array<_, CgroupFilter> = take_map(&mut ebpf, "CGROUP_FILTER")?;
+        for (i, c) in cgroups.iter().enumerate() {
+            let sel = CgroupFilter {
+                id: c.id,
+                level: c.level,
+                _pad: 0,
+            };
+            cgroup_map
+                .set(i as u32, sel, 0)
+                .map_err(|source| CaptureError::Map {
+                    name: "CGROUP_FILTER",
+                    source,
+                })?;
+        }
         let ring: RingBuf<_> = take_map(&mut ebpf, "EVENTS")?;
         let logger = aya_log::EbpfLogger::init(&mut ebpf)
             .inspect_err(|e| log::warn!("eBPF-side warnings will not be shown: {e}"))
@@ -287,6 +322,7 @@ impl Capture {
             refused,
             extack,
             bad_records: 0,
+            attrib: Attributor::new(),
             _ebpf: ebpf,
         })
     }

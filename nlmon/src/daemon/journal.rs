@@ -169,6 +169,9 @@ fn common_fields(ev: &Event) -> Vec<u8> {
         "NLMON_NETNS",
         ev.socket.netns.to_string().as_bytes(),
     );
+    for (name, value) in crate::attrib::fields::journal(ev) {
+        field(&mut common, name, value.as_bytes());
+    }
     field(
         &mut common,
         "NLMON_PORTID",

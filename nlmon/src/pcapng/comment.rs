@@ -24,6 +24,7 @@ pub fn comment(ev: &Event) -> String {
     if let Some(fd) = ev.socket.fd {
         s.push_str(&format!(" fd={fd}"));
     }
+    s.push_str(&crate::attrib::fields::comment(ev));
     s.push_str(&format!(" comm={}", ev.process.comm));
     s
 }

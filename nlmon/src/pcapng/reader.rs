@@ -502,6 +502,10 @@ fn to_event(p: &Packet<'_>) -> Event {
         },
     };
     let orig = (p.orig_len as usize).saturating_sub(COOKED_LEN) as u32;
+    let (attrib, netns_name) = match ours {
+        Some(c) => crate::attrib::fields::from_comment(|k| c.field(k)),
+        None => Default::default(),
+    };
     Event {
         kind: Kind::Message,
         mono_ns: p.ts_ns,
@@ -512,12 +516,14 @@ fn to_event(p: &Packet<'_>) -> Event {
             uid: num("uid").unwrap_or(0),
             comm: ours.and_then(|c| c.comm()).unwrap_or("").to_owned(),
             cgroup_id: 0,
+            attrib,
         },
         socket: Socket {
             protocol,
             portid: num("portid").unwrap_or(0),
             groups: 0,
             netns: num("netns").unwrap_or(0),
+            netns_name,
             fd: ours.and_then(|c| c.field("fd")?.parse().ok()),
         },
         direction,

@@ -3,9 +3,59 @@
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
 use std::{
-    process::Command,
+    io::{BufRead, BufReader},
+    process::{Child, ChildStderr, Command, Stdio},
     sync::atomic::{AtomicU32, Ordering},
+    time::{Duration, Instant},
 };
+
+use nlmon::capture::AttachMode;
+
+/// The attach mode `NLMON_TEST_ATTACH` asks for (default auto).
+pub fn attach_mode() -> AttachMode {
+    match std::env::var("NLMON_TEST_ATTACH").as_deref() {
+        Ok("kprobe") => AttachMode::Kprobe,
+        Ok("fentry") => AttachMode::Fentry,
+        Ok("tracepoint") => AttachMode::Tracepoint,
+        _ => AttachMode::Auto,
+    }
+}
+
+/// The nlmon binary, in the attach mode `NLMON_TEST_ATTACH` asks for.
+pub fn nlmon() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nlmon"));
+    if let Ok(mode) = std::env::var("NLMON_TEST_ATTACH") {
+        c.args(["--attach", &mode]);
+    }
+    c
+}
+
+/// Starts nlmon and waits until it says it is attached.
+#[expect(
+    clippy::zombie_processes,
+    reason = "callers wait; a failed assertion ends the test run"
+)]
+pub fn start(args: &[&str]) -> (Child, BufReader<ChildStderr>) {
+    let mut child = nlmon()
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nlmon");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        line.clear();
+        let n = err.read_line(&mut line).expect("read stderr");
+        assert!(n > 0, "nlmon exited before attaching: {:?}", child.wait());
+        if line.contains("attached with") {
+            return (child, err);
+        }
+        assert!(Instant::now() < deadline, "nlmon did not attach");
+    }
+}
 
 /// A network namespace for one test, removed on drop.
 pub struct Netns {
