@@ -6,11 +6,13 @@
 
 pub mod btf;
 pub mod capture;
+pub mod change;
 pub mod cli;
 pub mod daemon;
 pub mod event;
 pub mod filter;
 pub mod genl_ids;
+pub mod history;
 pub mod ifnames;
 pub mod json;
 pub mod layout;
