@@ -46,6 +46,9 @@ pub enum Command {
     },
     /// Print the man page (roff) on stdout.
     Man,
+    /// The timeline of changes to objects: when, who, what, the result
+    /// (from the daemon's records, or the JSON Lines and pcapng files given).
+    History(crate::history::HistoryArgs),
 }
 
 /// Options of the live feed (and of `-r`).
@@ -90,6 +93,12 @@ pub struct LiveArgs {
     /// Print JSON Lines: one object per message.
     #[arg(long)]
     pub json: bool,
+    /// Only changes, in plain words, each once its result is known
+    /// (with --json: each change's line gains a `change` object).
+    #[arg(long, conflicts_with = "write")]
+    pub changes: bool,
+    #[command(flatten)]
+    pub conflicts: crate::change::conflict::ConflictArgs,
     /// Stop after this many records (captured buffers) shown.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,

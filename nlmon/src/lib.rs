@@ -8,6 +8,7 @@
 pub mod attrib;
 pub mod btf;
 pub mod capture;
+pub mod change;
 pub mod changes;
 pub mod cli;
 pub mod daemon;
@@ -15,6 +16,7 @@ pub mod event;
 pub mod extack;
 pub mod filter;
 pub mod genl_ids;
+pub mod history;
 pub mod ifnames;
 pub mod json;
 pub mod layout;

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             };
         }
         Some(Command::Attach(a)) => return attach(&a),
+        Some(Command::History(h)) => return nlmon::history::main(&h),
         Some(Command::Daemon(_)) | None => {}
     }
     if !cli.live.filter.types.is_empty()
@@ -99,6 +100,11 @@ async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
     let stdout = io::BufWriter::new(io::stdout());
     let sinks: Vec<Box<dyn Sink>> = match &args.write {
         Some(path) => vec![Box::new(PcapngSink::create(path)?)],
+        None if args.changes => vec![nlmon::change::sink::boxed(
+            stdout,
+            args.json,
+            args.conflicts.config(),
+        )],
         None if args.json => vec![output::json(stdout)],
         None => {
             let opts = TextOptions {

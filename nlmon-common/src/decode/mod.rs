@@ -16,6 +16,7 @@ pub mod generated;
 mod json;
 mod line;
 mod message;
+pub mod objects;
 mod out;
 mod render;
 mod rtnl_names;
