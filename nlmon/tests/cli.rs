@@ -67,14 +67,19 @@ fn text_feed_of_ip_commands() {
         .read_to_string(&mut text)
         .expect("stdout");
     assert!(status.success(), "{status:?}");
+    // The traffic is in a named namespace other than nlmon's: the line
+    // names it between the family and the message.
     let getlink = text
         .lines()
-        .find(|l| l.contains(" → route RTM_GETLINK req") && l.contains(" ip["))
+        .find(|l| {
+            l.contains(&format!(" → route netns {} RTM_GETLINK req", ns.name)) && l.contains(" ip[")
+        })
         .unwrap_or_else(|| panic!("no RTM_GETLINK request line in:\n{text}"));
     assert!(getlink.contains("seq="), "{getlink}");
     assert!(
-        text.lines()
-            .any(|l| l.contains(" ← route RTM_NEWLINK") && l.contains(" ip[")),
+        text.lines().any(|l| {
+            l.contains(&format!(" ← route netns {} RTM_NEWLINK", ns.name)) && l.contains(" ip[")
+        }),
         "{text}"
     );
     // -x: hex lines follow the messages.
