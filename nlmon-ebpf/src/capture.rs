@@ -17,7 +17,10 @@ use nlmon_common::{
 
 use crate::{
     kmem::{Res, kread, uread},
-    maps::{CGROUP_FILTER, COMM_FILTER, EVENTS, NETNS_FILTER, PID_FILTER, SCRATCH, config, count},
+    maps::{
+        CGROUP_FILTER, COMM_FILTER, EVENTS, IOV_COPY, NETNS_FILTER, PID_FILTER, SCRATCH, config,
+        count,
+    },
     sock::SockInfo,
 };
 
@@ -223,14 +226,22 @@ fn copy(src: &Source, want: u64, dst: *mut u8) -> (u64, u32) {
                 Err(_) => (0, FLAG_COPY_FAILED),
             }
         }
-        SRC_IOV_USER | SRC_IOV_KERNEL => copy_iov(src, want, dst),
+        SRC_IOV_USER | SRC_IOV_KERNEL => copy_iov(src, want),
         _ => (0, 0),
     }
 }
 
 /// State of an iovec copy, shared with [`iov_step`] through `bpf_loop`.
+///
+/// It lives in a map value (`IOV_COPY`), not on the stack: the verifier
+/// tracks stack slots exactly, so a state on the stack differs after every
+/// iteration (`off` grows) and, since kernels verify a `bpf_loop` callback
+/// until its states converge (6.12's does), the exploration of every
+/// iteration's branches exceeds the verifier's limits (E2BIG, "The sequence
+/// of 8193 jumps is too complex"). Loads from a map value are unknown
+/// scalars to the verifier, so every iteration looks the same.
 #[repr(C)]
-struct IovCopy {
+pub struct IovCopy {
     /// The iovec array.
     iov: u64,
     nr: u64,
@@ -238,7 +249,6 @@ struct IovCopy {
     want: u64,
     /// Bytes copied so far.
     off: u64,
-    dst: *mut u8,
     /// Non-zero: the iovec array is in kernel memory.
     kernel: u64,
     flags: u64,
@@ -248,38 +258,53 @@ struct IovCopy {
 /// its own, whereas an unrolled or bounded loop whose iterations branch makes
 /// the 6.1 verifier explore every combination of branches (E2BIG).
 #[inline(always)]
-fn copy_iov(src: &Source, want: u64, dst: *mut u8) -> (u64, u32) {
-    let mut c = IovCopy {
-        iov: src.ptr,
-        nr: src.nr,
-        skip: src.skip,
-        want,
-        off: 0,
-        dst,
-        kernel: u64::from(src.kind == SRC_IOV_KERNEL),
-        flags: 0,
+fn copy_iov(src: &Source, want: u64) -> (u64, u32) {
+    let Some(c) = IOV_COPY.get_ptr_mut(0) else {
+        return (0, FLAG_COPY_FAILED);
     };
-    // SAFETY: iov_step only touches `c`, which outlives the call.
+    // SAFETY: this CPU's map value; the program is not preempted by another
+    // on this CPU between here and the end of bpf_loop.
     unsafe {
+        *c = IovCopy {
+            iov: src.ptr,
+            nr: src.nr,
+            skip: src.skip,
+            want,
+            off: 0,
+            kernel: u64::from(src.kind == SRC_IOV_KERNEL),
+            flags: 0,
+        };
         bpf_loop(
             MAX_IOVECS,
             iov_step as *const () as *mut c_void,
-            (&raw mut c).cast(),
+            core::ptr::null_mut(),
             0,
         )
     };
-    let mut flags = c.flags as u32;
-    if c.off < want && (MAX_IOVECS as u64) < src.nr && flags == 0 {
+    // SAFETY: as above.
+    let (off, flags) = unsafe { ((*c).off, (*c).flags as u32) };
+    // A value from the map: bound it again for the caller.
+    let off = if off > want { want } else { off };
+    let mut flags = flags;
+    if off < want && (MAX_IOVECS as u64) < src.nr && flags == 0 {
         flags = FLAG_IOV_LIMIT;
     }
-    (c.off, flags)
+    (off, flags)
 }
 
 /// One iovec: returns 0 to go on, 1 to stop.
 #[inline(never)]
-extern "C" fn iov_step(i: u64, ctx: *mut c_void) -> i64 {
-    // SAFETY: bpf_loop passes back the pointer copy_iov gave it.
-    let c = unsafe { &mut *ctx.cast::<IovCopy>() };
+extern "C" fn iov_step(i: u64, _ctx: *mut c_void) -> i64 {
+    let Some(c) = IOV_COPY.get_ptr_mut(0) else {
+        return 1;
+    };
+    // SAFETY: plain helper call.
+    let cpu = unsafe { bpf_get_smp_processor_id() };
+    let Some(scratch) = SCRATCH.get_ptr_mut(cpu) else {
+        return 1;
+    };
+    // SAFETY: this CPU's values (see copy_iov).
+    let (c, dst) = unsafe { (&mut *c, (*scratch).data.as_mut_ptr()) };
     if i >= c.nr || c.off >= c.want {
         return 1;
     }
@@ -301,7 +326,7 @@ extern "C" fn iov_step(i: u64, ctx: *mut c_void) -> i64 {
     }
     let room = c.want - c.off;
     let n = if len < room { len } else { room };
-    if read_user(c.dst, c.off, base, n).is_err() {
+    if read_user(dst, c.off, base, n).is_err() {
         c.flags = FLAG_COPY_FAILED as u64;
         return 1;
     }

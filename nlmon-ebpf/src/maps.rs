@@ -92,6 +92,10 @@ pub static EVENTS: RingBuf = RingBuf::with_byte_size(1 << 23, 0);
 #[map]
 pub static SCRATCH: Array<Scratch> = Array::with_max_entries(1, 0);
 
+/// Each CPU's iovec copy in progress (see `capture::IovCopy`).
+#[map]
+pub static IOV_COPY: PerCpuArray<crate::capture::IovCopy> = PerCpuArray::with_max_entries(1, 0);
+
 /// Per-CPU counters, indexed by `COUNTER_*`.
 #[map]
 pub static COUNTERS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(COUNTERS, 0);
