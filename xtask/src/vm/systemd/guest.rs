@@ -19,7 +19,8 @@ not() { ! "$@"; }
 # Journal entries of the service matching the given fields.
 has() { journalctl -u nlmon --no-pager -o cat "$@" 2>/dev/null | grep -q .; }
 json=/var/log/nlmon/nlmon.jsonl
-in_json() { grep -q "\"process\":{\"tgid\":$1,\"tid\":[0-9]*,\"uid\":0,\"comm\":\"$2\"}" $json; }
+# The process object goes on after comm (cgroup, unit, container, pod).
+in_json() { grep -q "\"process\":{\"tgid\":$1,\"tid\":[0-9]*,\"uid\":0,\"comm\":\"$2\"[,}]" $json; }
 our_links() { bpftool link show | grep -qE "tracing|kprobe|perf_event|tracepoint"; }
 settle() { sleep 3; journalctl --sync 2>/dev/null; }
 
