@@ -15,7 +15,7 @@ use std::{
 };
 
 mod common;
-use common::{Netns, ip};
+use common::{Netns, ip, json_lines};
 
 /// One daemon at a time: each loads a full set of probes.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -49,16 +49,7 @@ impl Daemon {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn nlmon daemon");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&stderr);
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
+        let stderr = collect(child.stderr.take().unwrap());
         let d = Self {
             child,
             dir,
@@ -117,6 +108,22 @@ impl Daemon {
         out
     }
 
+    /// The JSON file's lines once one satisfies `last` (or 10 s passed).
+    fn json_file_until(&self, last: impl Fn(&serde_json::Value) -> bool) -> Vec<serde_json::Value> {
+        let path = self.path("log/nlmon.jsonl");
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            // A line may be half written: only whole lines count.
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            let whole = text.rfind('\n').map_or("", |at| &text[..=at]);
+            let lines = json_lines(whole.as_bytes());
+            if lines.iter().any(&last) || Instant::now() > end {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn signal(&self, sig: i32) {
         // SAFETY: signalling our own child.
         assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
@@ -132,6 +139,64 @@ impl Daemon {
         }
         c.output().expect("nlmon attach")
     }
+
+    /// `nlmon attach ARGS` left running, once it says it is attached.
+    fn feed(&self, args: &[&str], uid: Option<u32>) -> Feed {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_nlmon"));
+        c.arg("attach").arg("--socket").arg(self.path("nlmon.sock"));
+        c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        if let Some(uid) = uid {
+            c.uid(uid).gid(uid);
+        }
+        let mut child = c.spawn().expect("nlmon attach");
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        assert!(line.contains("attached"), "{args:?}: {line}");
+        let out = collect(child.stdout.take().unwrap());
+        Feed { child, out }
+    }
+}
+
+/// A running `nlmon attach`, its output read as it comes.
+struct Feed {
+    child: Child,
+    out: Arc<Mutex<String>>,
+}
+
+impl Feed {
+    /// The output once `done` says it is complete, or after 10 s.
+    fn until(&self, done: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.out.lock().unwrap().clone();
+            if done(&text) || Instant::now() > end {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The lines of a pipe, gathered by a thread as they come.
+fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut s = sink.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    text
 }
 
 impl Drop for Daemon {
@@ -195,8 +260,8 @@ fn run_ip(args: &[&str]) -> u32 {
 /// The tgids of the JSON file's events.
 fn json_tgids(path: &Path) -> Vec<u32> {
     let text = fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+    json_lines(text.as_bytes())
+        .iter()
         .filter_map(|v| v["process"]["tgid"].as_u64())
         .map(|t| t as u32)
         .collect()
@@ -321,29 +386,15 @@ fn reloads_notifies_and_stops_cleanly() {
     let member = d.attach(&["--stats"], Some(65534));
     assert!(member.status.success(), "{member:?}");
 
-    let mut feed = Command::new(env!("CARGO_BIN_EXE_nlmon"))
-        .arg("attach")
-        .arg("--socket")
-        .arg(d.path("nlmon.sock"))
-        .args(["--comm", "ip", "--json"])
-        .uid(65534)
-        .gid(65534)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(feed.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("attached"), "{line}");
+    let feed = d.feed(&["--comm", "ip", "--json"], Some(65534));
     let show = run_ip(&["-n", &ns.name, "link", "show"]);
-    std::thread::sleep(Duration::from_secs(2));
-    let _ = feed.kill();
-    let out = feed.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("\"tgid\":{show},")), "{text}");
+    let mine = format!("\"tgid\":{show},");
+    let text = feed.until(|t| t.contains(&mine));
+    assert!(text.contains(&mine), "{text}");
+    drop(feed);
+    let recorded = d.json_file_until(|l| l["process"]["tgid"] == show);
     assert!(
-        json_tgids(&d.path("log/nlmon.jsonl")).contains(&show),
+        recorded.iter().any(|l| l["process"]["tgid"] == show),
         "select = \"all\" after the reload records dumps"
     );
 
