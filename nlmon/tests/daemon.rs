@@ -15,7 +15,7 @@ use std::{
 };
 
 mod common;
-use common::{Netns, ip, json_lines};
+use common::{Netns, assert_schema, ip, json_lines, subset};
 
 /// One daemon at a time: each loads a full set of probes.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -104,6 +104,19 @@ impl Daemon {
             .unwrap();
         while let Ok(n) = self.journal.recv(&mut buf) {
             out.push(parse_entry(&buf[..n]));
+        }
+        out
+    }
+
+    /// Journal entries until `done` says they are complete or 10 s pass.
+    fn journal_until(
+        &self,
+        done: impl Fn(&[HashMap<String, String>]) -> bool,
+    ) -> Vec<HashMap<String, String>> {
+        let end = Instant::now() + Duration::from_secs(10);
+        let mut out = Vec::new();
+        while !done(&out) && Instant::now() < end {
+            out.extend(self.journal_entries());
         }
         out
     }
@@ -245,15 +258,21 @@ fn parse_entry(mut b: &[u8]) -> HashMap<String, String> {
     m
 }
 
-/// Runs `ip` with `args` and returns its pid.
-fn run_ip(args: &[&str]) -> u32 {
+/// Runs `ip` with `args`; returns its pid and whether it succeeded.
+fn try_ip(args: &[&str]) -> (u32, bool) {
     let mut child = Command::new(ip())
         .args(args)
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("ip");
-    let pid = child.id();
-    assert!(child.wait().unwrap().success(), "ip {args:?}");
+    (child.id(), child.wait().unwrap().success())
+}
+
+/// Runs `ip` with `args` and returns its pid.
+fn run_ip(args: &[&str]) -> u32 {
+    let (pid, ok) = try_ip(args);
+    assert!(ok, "ip {args:?}");
     pid
 }
 
@@ -348,6 +367,201 @@ fn records_changes_not_reads_and_serves_attach() {
         err.contains("neither root nor a member of group root"),
         "{err}"
     );
+}
+
+/// What the kernel says when an address is added twice
+/// (`__inet_insert_ifa()`).
+const ADDRESS_TWICE: &str = "ipv4: Address already assigned";
+
+/// The line of `pid`'s message of type `ty` going `direction`.
+fn line_of<'a>(
+    lines: &'a [serde_json::Value],
+    pid: u32,
+    ty: &str,
+    direction: &str,
+) -> &'a serde_json::Value {
+    lines
+        .iter()
+        .find(|l| {
+            l["process"]["tgid"] == pid
+                && l["message"]["type_name"] == ty
+                && l["direction"] == direction
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no {ty} {direction} of ip[{pid}] in:\n{}",
+                lines
+                    .iter()
+                    .map(|l| format!("{} {}", l["process"]["tgid"], l["message"]["type_name"]))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+}
+
+/// The daemon's JSON file and journal and its attach clients (JSON, text
+/// with `--errors`, text with `-v`) are views over one decoded event: the
+/// same JSON line in the file and the feed, the interface name beside its
+/// index everywhere, answers linked to their requests.
+#[test]
+fn file_journal_and_attach_clients_show_one_decoding() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    let d = Daemon::start("");
+    // Attached before the traffic, so each sees all of it.
+    let json = d.feed(&["--json", "--comm", "ip"], None);
+    let errors = d.feed(&["--errors", "--comm", "ip"], None);
+    let verbose = d.feed(&["-v", "--comm", "ip"], None);
+    let n = ns.name.as_str();
+    let add = run_ip(&[
+        "-n", n, "link", "add", "d0", "type", "veth", "peer", "name", "d1",
+    ]);
+    let add_addr = ["-n", n, "addr", "add", "10.7.0.1/24", "dev", "d0"];
+    let addr = run_ip(&add_addr);
+    let (again, ok) = try_ip(&add_addr);
+    assert!(!ok, "the same address twice is refused");
+    let show = run_ip(&["-n", n, "link", "show"]);
+
+    // Each view waits for the last thing it shows: the end of the link
+    // dump, or (the file records changes only) the refusal.
+    let by_show = format!("ip[{show}] ");
+    let json_text = json.until(|t| {
+        t.lines()
+            .any(|l| l.contains(&format!("\"tgid\":{show},")) && l.contains("\"NLMSG_DONE\""))
+    });
+    let errors_text =
+        errors.until(|t| t.lines().any(|l| l.contains(&by_show) && l.contains(" ← ")));
+    let verbose_text = verbose.until(|t| {
+        t.lines()
+            .any(|l| l.contains(&by_show) && l.contains("NLMSG_DONE"))
+    });
+    let file = d.json_file_until(|l| {
+        l["process"]["tgid"] == again && l["message"]["type_name"] == "NLMSG_ERROR"
+    });
+    let fed = json_lines(json_text.as_bytes());
+    assert_schema(&file);
+    assert_schema(&fed);
+
+    // The request, decoded: its address, and its interface index named.
+    let request = line_of(&file, addr, "RTM_NEWADDR", "to_kernel");
+    assert_eq!(
+        (request["index"].as_u64(), request["count"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let expected = serde_json::json!({"message": {"body": [
+        {"name": "IFA_LOCAL", "value": "10.7.0.1"},
+        {"name": "ifa_index", "ifname": "d0"},
+    ]}});
+    assert!(subset(&expected, request), "{request}");
+    let ifindex = request["message"]["body"]
+        .as_array()
+        .and_then(|b| b.iter().find(|n| n["name"] == "ifa_index"))
+        .and_then(|n| n["value"].as_u64())
+        .expect("ifa_index");
+    // One pipeline: the feed's line is the file's.
+    assert_eq!(line_of(&fed, addr, "RTM_NEWADDR", "to_kernel"), request);
+
+    // The ack and the refusal answer their requests.
+    for (pid, errno) in [(addr, 0), (again, 17)] {
+        let req = line_of(&file, pid, "RTM_NEWADDR", "to_kernel");
+        let answer = line_of(&file, pid, "NLMSG_ERROR", "from_kernel");
+        assert_eq!(line_of(&fed, pid, "NLMSG_ERROR", "from_kernel"), answer);
+        assert_eq!(answer["message"]["error"]["errno"], errno, "{answer}");
+        let link = &answer["link"];
+        assert_eq!(link["kind"], "reply", "{answer}");
+        assert_eq!(link["request"]["tgid"], pid);
+        assert_eq!(link["request"]["type_name"], "RTM_NEWADDR");
+        assert_eq!(link["request"]["seq"], req["message"]["header"]["seq"]);
+        assert_eq!(link["request"]["mono_ns"], req["mono_ns"]);
+        let latency = answer["mono_ns"].as_u64().unwrap() - req["mono_ns"].as_u64().unwrap();
+        assert_eq!(link["latency_ns"], latency);
+    }
+    let refusal = line_of(&file, again, "NLMSG_ERROR", "from_kernel");
+    assert_eq!(refusal["message"]["error"]["message"], ADDRESS_TWICE);
+
+    // --errors: each failed request, then its error; nothing of the
+    // commands that did not fail. (`ip link` starts with an empty
+    // RTM_NEWLINK that the kernel refuses with ENODEV, a probe.)
+    let lines: Vec<&str> = errors_text.lines().collect();
+    let pairs: Vec<(u32, &str, &str)> = lines
+        .chunks(2)
+        .map(|p| {
+            assert_eq!(p.len(), 2, "{errors_text}");
+            let pid = p[0]
+                .split_once(" ip[")
+                .and_then(|(_, r)| r.split_once(']'))
+                .and_then(|(pid, _)| pid.parse().ok())
+                .unwrap_or_else(|| panic!("no ip[PID] in {}", p[0]));
+            assert!(p[0].contains(&format!("ip[{pid}] → route ")), "{p:?}");
+            assert!(p[1].contains(&format!("ip[{pid}] ← route ")), "{p:?}");
+            assert!(p[1].contains(" FAILED ("), "{p:?}");
+            (pid, p[0], p[1])
+        })
+        .collect();
+    let pids: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+    assert_eq!(pids, [add, again, show], "{errors_text}");
+    for (pid, req, err) in &pairs {
+        if *pid == again {
+            assert!(
+                req.contains(" RTM_NEWADDR request,ack,excl,create "),
+                "{req}"
+            );
+            assert!(
+                req.contains(&format!("ifa_index={ifindex}(d0) IFA_LOCAL=10.7.0.1")),
+                "{req}"
+            );
+            assert!(err.contains("error=EEXIST"), "{err}");
+            assert!(err.contains(&format!("msg=\"{ADDRESS_TWICE}\"")), "{err}");
+            assert!(err.contains("(answers RTM_NEWADDR seq="), "{err}");
+        } else {
+            assert!(req.contains(" RTM_NEWLINK request,ack seq=0 "), "{req}");
+            assert!(err.contains("error=ENODEV"), "{err}");
+        }
+    }
+
+    // -v: the tree names the interface beside its index too.
+    let lines: Vec<&str> = verbose_text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(&format!("ip[{addr}] → route ")) && l.contains(" RTM_NEWADDR "))
+        .unwrap_or_else(|| panic!("no RTM_NEWADDR of ip[{addr}] in:\n{verbose_text}"));
+    assert!(
+        lines[at].contains(&format!("ifa_index={ifindex}(d0)")),
+        "{}",
+        lines[at]
+    );
+    let tree: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim())
+        .collect();
+    assert!(
+        tree.contains(&format!("ifa_index: {ifindex} (d0)").as_str()),
+        "{tree:?}"
+    );
+    assert!(tree.contains(&"IFA_LOCAL (2): 10.7.0.1"), "{tree:?}");
+
+    // The journal: the name as a field, the refusal's errno and reason.
+    let of = |es: &[HashMap<String, String>], pid: u32, ty: &str| {
+        es.iter()
+            .find(|e| {
+                e.get("NLMON_PID") == Some(&pid.to_string())
+                    && e.get("NLMON_TYPE").map(String::as_str) == Some(ty)
+            })
+            .cloned()
+    };
+    let entries = d.journal_until(|es| of(es, again, "NLMSG_ERROR").is_some());
+    let e = of(&entries, addr, "RTM_NEWADDR").expect("the RTM_NEWADDR entry");
+    assert_eq!(
+        e.get("NLMON_IFNAME").map(String::as_str),
+        Some("d0"),
+        "{e:?}"
+    );
+    let e = of(&entries, again, "NLMSG_ERROR").expect("the refusal's entry");
+    assert_eq!(e["NLMON_ERRNO"], "17");
+    assert_eq!(e["NLMON_ERROR"], "File exists");
+    assert_eq!(e["NLMON_EXTACK"], ADDRESS_TWICE);
+    assert_eq!(e["PRIORITY"], "4");
 }
 
 #[test]
