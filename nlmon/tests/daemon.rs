@@ -564,6 +564,53 @@ fn file_journal_and_attach_clients_show_one_decoding() {
     assert_eq!(e["PRIORITY"], "4");
 }
 
+/// `attach --type` takes the names of every family: rtnetlink's,
+/// nftables' and a generic netlink family's (whose message types are
+/// numbered at run time: the daemon learns the ids).
+#[test]
+fn attach_type_names_of_every_family() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    let d = Daemon::start("");
+    let path = ns.path();
+    let feed = |ty: &str| d.feed(&["--json", "--netns", &path, "--type", ty], None);
+    let types = [
+        "RTM_NEWADDR",
+        "NFT_MSG_NEWTABLE",
+        "TCP_METRICS_CMD_GET",
+        "tcp_metrics:TCP_METRICS_CMD_GET",
+    ];
+    let feeds: Vec<Feed> = types.iter().map(|t| feed(t)).collect();
+    let n = ns.name.as_str();
+    let addr = run_ip(&["-n", n, "addr", "add", "10.7.2.1/24", "dev", "lo"]);
+    let nft = run_ip(&["netns", "exec", n, "nft", "add", "table", "inet", "nlmon_t"]);
+    let metrics = run_ip(&["-n", n, "tcp_metrics", "show"]);
+    let expected = [
+        (addr, "RTM_NEWADDR", None),
+        (nft, "NFT_MSG_NEWTABLE", Some("nftables")),
+        (metrics, "TCP_METRICS_CMD_GET", Some("tcp_metrics")),
+        (metrics, "TCP_METRICS_CMD_GET", Some("tcp_metrics")),
+    ];
+    for f in &feeds {
+        f.until(|t| !t.is_empty());
+    }
+    // Anything else a client wrongly passed came with its own line.
+    std::thread::sleep(Duration::from_millis(500));
+    for ((f, ty), (pid, name, family)) in feeds.iter().zip(types).zip(expected) {
+        let lines = json_lines(f.until(|_| true).as_bytes());
+        assert_schema(&lines);
+        // One request each: the answers are acks, the end of a dump (an
+        // empty one: no metrics in a new namespace) or nothing (an nft
+        // batch without NLM_F_ACK).
+        assert_eq!(lines.len(), 1, "--type {ty}: {lines:?}");
+        let l = &lines[0];
+        assert_eq!(l["process"]["tgid"], pid, "--type {ty}: {l}");
+        assert_eq!(l["direction"], "to_kernel", "--type {ty}: {l}");
+        assert_eq!(l["message"]["type_name"], name, "--type {ty}: {l}");
+        assert_eq!(l["message"]["family"].as_str(), family, "--type {ty}: {l}");
+    }
+}
+
 #[test]
 fn reloads_notifies_and_stops_cleanly() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
