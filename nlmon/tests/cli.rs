@@ -451,6 +451,155 @@ fn json_matches_its_schema_and_the_traffic() {
     }
 }
 
+/// Where the request a line links to is among the lines before it (the
+/// same process, sequence number, type and send time); `None` for a line
+/// without a link.
+fn linked_request(lines: &[serde_json::Value], at: usize) -> Option<usize> {
+    let r = &lines[at]["link"]["request"];
+    if r.is_null() {
+        return None;
+    }
+    let req = lines[..at].iter().rposition(|l| {
+        l["direction"] == "to_kernel"
+            && l["process"]["tgid"] == r["tgid"]
+            && l["message"]["header"]["seq"] == r["seq"]
+            && l["message"]["header"]["ty"] == r["type"]
+            && l["mono_ns"] == r["mono_ns"]
+    });
+    Some(req.unwrap_or_else(|| {
+        panic!(
+            "line {at} links to a request not shown before it: {}",
+            lines[at]
+        )
+    }))
+}
+
+/// Every line that links to a request: (its position, the request's).
+/// Each request was sent before its answer arrived.
+fn links(lines: &[serde_json::Value]) -> Vec<(usize, usize)> {
+    let out: Vec<(usize, usize)> = (0..lines.len())
+        .filter_map(|at| Some((at, linked_request(lines, at)?)))
+        .collect();
+    for &(at, req) in &out {
+        let (sent, got) = (
+            lines[req]["mono_ns"].as_u64(),
+            lines[at]["mono_ns"].as_u64(),
+        );
+        assert!(sent < got, "answered before it was asked: {}", lines[at]);
+        assert_eq!(lines[at]["link"]["kind"], "reply", "{}", lines[at]);
+    }
+    out
+}
+
+/// nft's batch messages share sequence numbers with its GETGEN requests;
+/// each answer links to the request the kernel answered.
+#[test]
+fn nft_answers_link_to_what_they_answer() {
+    let ns = Netns::new();
+    // A table; the same table with NLM_F_EXCL, refused; a dump.
+    let script = "nft add table inet nlmon_t; nft create table inet nlmon_t 2>/dev/null; \
+                  nft list tables >/dev/null";
+    let out = traced_script_as(&ns, &["--json"], script, None);
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    assert_schema(&lines);
+    let mut nfts: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| l["process"]["tgid"].as_u64())
+        .collect();
+    nfts.dedup();
+    assert_eq!(nfts.len(), 3, "three nft processes: {nfts:?}");
+    let ty = |at: usize| lines[at]["message"]["header"]["ty"].as_u64();
+    let name = |at: usize| lines[at]["message"]["type_name"].as_str().unwrap_or("");
+    let links = links(&lines);
+    let answering = |f: &dyn Fn(usize) -> bool| -> Vec<(usize, usize)> {
+        links.iter().copied().filter(|&(at, _)| f(at)).collect()
+    };
+
+    // NFT_MSG_NEWGEN (0xa0f) answers NFT_MSG_GETGEN (0xa10): every one,
+    // each its own, though they share sequence number 0 with the batch.
+    let getgens: Vec<usize> = (0..lines.len()).filter(|&i| ty(i) == Some(0xa10)).collect();
+    let newgens = answering(&|at| ty(at) == Some(0xa0f));
+    assert_eq!(
+        newgens.iter().map(|l| l.1).collect::<Vec<_>>(),
+        getgens,
+        "{links:?}"
+    );
+    assert!(
+        newgens
+            .iter()
+            .all(|&(at, req)| lines[at]["process"]["tgid"] == lines[req]["process"]["tgid"])
+    );
+    for nft in &nfts {
+        assert!(
+            getgens.iter().any(|&r| lines[r]["process"]["tgid"] == *nft),
+            "nft[{nft}] asked"
+        );
+    }
+
+    // The batch asked for no acks: the only error answers the refused
+    // NFT_MSG_NEWTABLE (with NLM_F_EXCL) of the second nft, not the
+    // batch's begin.
+    let errors = answering(&|at| name(at) == "NLMSG_ERROR");
+    assert_eq!(errors.len(), 1, "{links:?}");
+    let (err, req) = errors[0];
+    assert_eq!(
+        lines[err]["message"]["error"]["errno"], 17,
+        "{}",
+        lines[err]
+    );
+    assert_eq!(name(req), "NFT_MSG_NEWTABLE");
+    assert_eq!(lines[req]["process"]["tgid"], nfts[1]);
+    assert!(
+        lines[req]["message"]["flag_names"]
+            .as_array()
+            .is_some_and(|f| f.contains(&serde_json::json!("excl"))),
+        "{}",
+        lines[req]
+    );
+
+    // nft asks for one dump at a time (tables, chains, sets, ...): the
+    // parts and the end of each answer the dump sent last.
+    let dumps = answering(&|at| lines[at]["message"]["header"]["flags"].as_u64() == Some(2));
+    assert!(dumps.len() >= 2, "{links:?}");
+    for &(at, req) in &dumps {
+        let flags = lines[req]["message"]["header"]["flags"]
+            .as_u64()
+            .unwrap_or(0);
+        assert_eq!(flags & 0x300, 0x300, "a dump: {}", lines[req]);
+        let last = lines[..at].iter().rposition(|l| {
+            l["direction"] == "to_kernel" && l["process"]["tgid"] == lines[at]["process"]["tgid"]
+        });
+        assert_eq!(last, Some(req), "{}", lines[at]);
+    }
+    let table = dumps
+        .iter()
+        .find(|&&(at, _)| ty(at) == Some(0xa00))
+        .expect("the table in the dump");
+    assert_eq!(name(table.1), "NFT_MSG_GETTABLE");
+    assert!(
+        lines[table.0]["message"]["body"]
+            .to_string()
+            .contains("\"nlmon_t\""),
+        "{}",
+        lines[table.0]
+    );
+
+    // And nothing else is answered.
+    assert_eq!(
+        links.len(),
+        newgens.len() + errors.len() + dumps.len(),
+        "{links:?}"
+    );
+    for (at, req) in &links {
+        assert!(
+            !name(*req).starts_with("NFT_MSG_BATCH_"),
+            "{} answers a batch marker",
+            lines[*at]
+        );
+    }
+}
+
 #[test]
 fn errors_shows_failed_requests_with_extack() {
     let ns = Netns::new();
