@@ -600,6 +600,57 @@ fn nft_answers_link_to_what_they_answer() {
     }
 }
 
+/// A program sends three RTM_GETLINK requests with one sequence number
+/// before reading any answer: each reply and each ack links to its own
+/// request, oldest first.
+#[test]
+fn pipelined_requests_with_one_seq_are_answered_in_order() {
+    let ns = Netns::new();
+    let script = format!(
+        "echo go | {testgen} pipelined {ns} >/dev/null",
+        testgen = env!("CARGO_BIN_EXE_nlmon-testgen"),
+        ns = ns.path()
+    );
+    let out = traced_script_as(&ns, &["--json"], &script, None);
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    assert_schema(&lines);
+    let requests: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i]["direction"] == "to_kernel")
+        .collect();
+    assert_eq!(requests.len(), 3, "{lines:?}");
+    for &r in &requests {
+        assert_eq!(lines[r]["message"]["type_name"], "RTM_GETLINK");
+        assert_eq!(lines[r]["message"]["header"]["seq"], 70);
+    }
+    // The kernel answers each in turn: lo, then the ack.
+    let answers: Vec<(&str, usize)> = links(&lines)
+        .into_iter()
+        .map(|(at, req)| {
+            (
+                lines[at]["message"]["type_name"].as_str().unwrap_or(""),
+                req,
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, usize)> = requests
+        .iter()
+        .flat_map(|&r| [("RTM_NEWLINK", r), ("NLMSG_ERROR", r)])
+        .collect();
+    assert_eq!(answers, expected);
+    assert_eq!(
+        lines.len(),
+        requests.len() + answers.len(),
+        "every answer linked: {lines:?}"
+    );
+    for l in lines
+        .iter()
+        .filter(|l| l["message"]["type_name"] == "NLMSG_ERROR")
+    {
+        assert_eq!(l["message"]["error"]["errno"], 0, "an ack: {l}");
+    }
+}
+
 #[test]
 fn errors_shows_failed_requests_with_extack() {
     let ns = Netns::new();
