@@ -407,11 +407,16 @@ fn line_of<'a>(
 fn file_journal_and_attach_clients_show_one_decoding() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let ns = Netns::new();
-    let d = Daemon::start("");
+    let path = ns.path();
+    // Only the namespace's traffic, recorded and fed: other tests may run
+    // ip at the same time, and the test reads the journal socket only at
+    // the end.
+    let d = Daemon::start(&format!("[filter]\nnetns = [\"{path}\"]"));
     // Attached before the traffic, so each sees all of it.
-    let json = d.feed(&["--json", "--comm", "ip"], None);
-    let errors = d.feed(&["--errors", "--comm", "ip"], None);
-    let verbose = d.feed(&["-v", "--comm", "ip"], None);
+    let feed = |args: &[&str]| d.feed(&[args, &["--comm", "ip", "--netns", &path]].concat(), None);
+    let json = feed(&["--json"]);
+    let errors = feed(&["--errors"]);
+    let verbose = feed(&["-v"]);
     let n = ns.name.as_str();
     let add = run_ip(&[
         "-n", n, "link", "add", "d0", "type", "veth", "peer", "name", "d1",
