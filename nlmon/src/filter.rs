@@ -358,12 +358,13 @@ impl Filter {
     /// and `select` (`--errors` is the caller's: it needs the request).
     pub fn message_matches(&self, ev: &Event, s: &Shown, select: Select) -> bool {
         let m = &s.message;
+        let generic = ev.socket.protocol == nlmon_common::decode::NETLINK_GENERIC;
         let types = self.types.is_empty()
             || self.types.iter().any(|t| match t {
                 TypeSel::Number(n) => *n == m.header.ty,
-                TypeSel::Name(want) => m
-                    .type_name
-                    .is_some_and(|have| type_name_matches(want, have)),
+                TypeSel::Name(want) => m.type_name.is_some_and(|have| {
+                    type_name_matches(want, m.family.as_deref().filter(|_| generic), have)
+                }),
             });
         let genl = self.genl.is_empty() || {
             // An ack or error has no family of its own: its request's.
@@ -371,20 +372,26 @@ impl Filter {
                 .family
                 .as_deref()
                 .or_else(|| s.link.as_ref()?.request().family.as_deref())
-                .filter(|_| ev.socket.protocol == nlmon_common::decode::NETLINK_GENERIC);
+                .filter(|_| generic);
             family.is_some_and(|f| self.genl.iter().any(|g| g.eq_ignore_ascii_case(f)))
         };
         types && genl && (select == Select::All || changes::is_change(ev, s))
     }
 }
 
-/// `RTM_NEWLINK` matches `RTM_NEWLINK`; `ETHTOOL_MSG_LINKINFO_GET` also
-/// matches `ethtool:ETHTOOL_MSG_LINKINFO_GET`. Case does not matter.
-pub fn type_name_matches(want: &str, have: &str) -> bool {
-    have.eq_ignore_ascii_case(want)
-        || have
-            .split_once(':')
-            .is_some_and(|(_, bare)| bare.eq_ignore_ascii_case(want))
+/// Whether the `--type` name `want` names message type `have` of generic
+/// netlink family `family` (`None` in other protocols): `RTM_NEWLINK`
+/// names `RTM_NEWLINK`; `ETHTOOL_MSG_LINKINFO_GET` and, as
+/// `--list-types` writes it, `ethtool:ETHTOOL_MSG_LINKINFO_GET` name
+/// that command of family ethtool. Case does not matter.
+pub fn type_name_matches(want: &str, family: Option<&str>, have: &str) -> bool {
+    match want.split_once(':') {
+        Some((f, name)) => {
+            family.is_some_and(|family| family.eq_ignore_ascii_case(f))
+                && name.eq_ignore_ascii_case(have)
+        }
+        None => want.eq_ignore_ascii_case(have),
+    }
 }
 
 /// Every message type name the decoder knows, sorted: those of its tables
@@ -416,7 +423,12 @@ pub fn known_type_names() -> Vec<String> {
 pub fn check_type_names(types: &[TypeSel], known: &[String]) -> Result<(), String> {
     for t in types {
         if let TypeSel::Name(n) = t
-            && !known.iter().any(|k| type_name_matches(n, k))
+            && !known.iter().any(|k| {
+                let (family, name) = k
+                    .split_once(':')
+                    .map_or((None, k.as_str()), |(f, n)| (Some(f), n));
+                type_name_matches(n, family, name)
+            })
         {
             let upper = n.to_ascii_uppercase();
             let stem = upper
@@ -460,12 +472,31 @@ mod tests {
             Ok(TypeSel::Name("RTM_NEWLINK".into()))
         );
         assert!("".parse::<TypeSel>().is_err());
-        assert!(type_name_matches("rtm_newlink", "RTM_NEWLINK"));
-        assert!(type_name_matches(
+        assert!(type_name_matches("rtm_newlink", None, "RTM_NEWLINK"));
+        assert!(!type_name_matches("RTM_NEWLINK", None, "RTM_DELLINK"));
+        // A generic netlink command, bare or as `--list-types` writes it;
+        // messages carry the bare name and their family apart.
+        let ethtool = Some("ethtool");
+        for want in [
             "ETHTOOL_MSG_LINKINFO_GET",
-            "ethtool:ETHTOOL_MSG_LINKINFO_GET"
+            "ethtool:ETHTOOL_MSG_LINKINFO_GET",
+            "Ethtool:ethtool_msg_linkinfo_get",
+        ] {
+            assert!(
+                type_name_matches(want, ethtool, "ETHTOOL_MSG_LINKINFO_GET"),
+                "{want}"
+            );
+        }
+        assert!(!type_name_matches(
+            "devlink:ETHTOOL_MSG_LINKINFO_GET",
+            ethtool,
+            "ETHTOOL_MSG_LINKINFO_GET"
         ));
-        assert!(!type_name_matches("RTM_NEWLINK", "RTM_DELLINK"));
+        assert!(!type_name_matches(
+            "ethtool:RTM_NEWLINK",
+            None,
+            "RTM_NEWLINK"
+        ));
     }
 
     #[test]

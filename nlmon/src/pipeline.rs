@@ -618,6 +618,32 @@ pub(crate) mod tests {
         }
     }
 
+    /// Records of several CPUs reach the ring out of order: an answer may
+    /// come before the request it answers. Taken in time order, it still
+    /// links to it.
+    #[test]
+    fn an_answer_ahead_of_its_request_in_the_ring_links_to_it() {
+        let mut request = event(0, Direction::ToKernel, msg_seq(20, 0x605, 9, &[0; 8]));
+        request.mono_ns = 100;
+        let mut answer = event(0, Direction::FromKernel, ack(0, 20, 0x605, 9));
+        answer.mono_ns = 130;
+        let out = decoded(vec![answer, request]);
+        let order: Vec<u64> = out.iter().map(|d| d.ev.mono_ns).collect();
+        assert_eq!(order, [100, 130], "shown in time order");
+        let Some(Link::Reply {
+            request,
+            latency_ns,
+        }) = &out[1].msgs[0].link
+        else {
+            panic!("{:?}", out[1].msgs[0].link)
+        };
+        assert_eq!(
+            (request.ty, request.seq, request.mono_ns, *latency_ns),
+            (20, 9, 100, 30)
+        );
+        assert_eq!(out[0].msgs[0].link, None, "a request answers nothing");
+    }
+
     #[test]
     fn errors_show_the_failed_request_before_its_error() {
         let mut p = Pipeline::new(PipelineOptions::default());

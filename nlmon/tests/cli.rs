@@ -10,7 +10,7 @@ use std::{
 };
 
 mod common;
-use common::{Netns, ip, nlmon, run, start};
+use common::{Netns, assert_schema, ip, json_lines, nlmon, run, start, subset};
 
 /// One nlmon at a time: the detach test counts loaded programs.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -403,38 +403,6 @@ fn hex_bytes(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Whether `actual` contains `expected`: objects by key, arrays by each
-/// expected element matching some actual element, values equal.
-fn subset(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e
-            .iter()
-            .all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
-        (Value::Array(e), Value::Array(a)) => e.iter().all(|v| a.iter().any(|av| subset(v, av))),
-        (e, a) => e == a,
-    }
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-/// Every line follows docs/json-schema.json.
-fn assert_schema(lines: &[serde_json::Value]) {
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../docs/json-schema.json"))
-            .expect("docs/json-schema.json is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
-    for l in lines {
-        let errors: Vec<String> = validator.iter_errors(l).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{errors:?}\n{l}");
-    }
-}
-
 #[test]
 fn json_matches_its_schema_and_the_traffic() {
     let ns = Netns::new();
@@ -480,6 +448,206 @@ fn json_matches_its_schema_and_the_traffic() {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
+    }
+}
+
+/// Where the request a line links to is among the lines before it (the
+/// same process, sequence number, type and send time); `None` for a line
+/// without a link.
+fn linked_request(lines: &[serde_json::Value], at: usize) -> Option<usize> {
+    let r = &lines[at]["link"]["request"];
+    if r.is_null() {
+        return None;
+    }
+    let req = lines[..at].iter().rposition(|l| {
+        l["direction"] == "to_kernel"
+            && l["process"]["tgid"] == r["tgid"]
+            && l["message"]["header"]["seq"] == r["seq"]
+            && l["message"]["header"]["ty"] == r["type"]
+            && l["mono_ns"] == r["mono_ns"]
+    });
+    Some(req.unwrap_or_else(|| {
+        panic!(
+            "line {at} links to a request not shown before it: {}",
+            lines[at]
+        )
+    }))
+}
+
+/// Every line that links to a request: (its position, the request's).
+/// Each request was sent before its answer arrived.
+fn links(lines: &[serde_json::Value]) -> Vec<(usize, usize)> {
+    let out: Vec<(usize, usize)> = (0..lines.len())
+        .filter_map(|at| Some((at, linked_request(lines, at)?)))
+        .collect();
+    for &(at, req) in &out {
+        let (sent, got) = (
+            lines[req]["mono_ns"].as_u64(),
+            lines[at]["mono_ns"].as_u64(),
+        );
+        assert!(sent < got, "answered before it was asked: {}", lines[at]);
+        assert_eq!(lines[at]["link"]["kind"], "reply", "{}", lines[at]);
+    }
+    out
+}
+
+/// nft's batch messages share sequence numbers with its GETGEN requests;
+/// each answer links to the request the kernel answered.
+#[test]
+fn nft_answers_link_to_what_they_answer() {
+    let ns = Netns::new();
+    // A table; the same table with NLM_F_EXCL, refused; a dump.
+    let script = "nft add table inet nlmon_t; nft create table inet nlmon_t 2>/dev/null; \
+                  nft list tables >/dev/null";
+    let out = traced_script_as(&ns, &["--json"], script, None);
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    assert_schema(&lines);
+    let mut nfts: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| l["process"]["tgid"].as_u64())
+        .collect();
+    nfts.dedup();
+    assert_eq!(nfts.len(), 3, "three nft processes: {nfts:?}");
+    let ty = |at: usize| lines[at]["message"]["header"]["ty"].as_u64();
+    let name = |at: usize| lines[at]["message"]["type_name"].as_str().unwrap_or("");
+    let links = links(&lines);
+    let answering = |f: &dyn Fn(usize) -> bool| -> Vec<(usize, usize)> {
+        links.iter().copied().filter(|&(at, _)| f(at)).collect()
+    };
+
+    // NFT_MSG_NEWGEN (0xa0f) answers NFT_MSG_GETGEN (0xa10): every one,
+    // each its own, though they share sequence number 0 with the batch.
+    let getgens: Vec<usize> = (0..lines.len()).filter(|&i| ty(i) == Some(0xa10)).collect();
+    let newgens = answering(&|at| ty(at) == Some(0xa0f));
+    assert_eq!(
+        newgens.iter().map(|l| l.1).collect::<Vec<_>>(),
+        getgens,
+        "{links:?}"
+    );
+    assert!(
+        newgens
+            .iter()
+            .all(|&(at, req)| lines[at]["process"]["tgid"] == lines[req]["process"]["tgid"])
+    );
+    for nft in &nfts {
+        assert!(
+            getgens.iter().any(|&r| lines[r]["process"]["tgid"] == *nft),
+            "nft[{nft}] asked"
+        );
+    }
+
+    // The batch asked for no acks: the only error answers the refused
+    // NFT_MSG_NEWTABLE (with NLM_F_EXCL) of the second nft, not the
+    // batch's begin.
+    let errors = answering(&|at| name(at) == "NLMSG_ERROR");
+    assert_eq!(errors.len(), 1, "{links:?}");
+    let (err, req) = errors[0];
+    assert_eq!(
+        lines[err]["message"]["error"]["errno"], 17,
+        "{}",
+        lines[err]
+    );
+    assert_eq!(name(req), "NFT_MSG_NEWTABLE");
+    assert_eq!(lines[req]["process"]["tgid"], nfts[1]);
+    assert!(
+        lines[req]["message"]["flag_names"]
+            .as_array()
+            .is_some_and(|f| f.contains(&serde_json::json!("excl"))),
+        "{}",
+        lines[req]
+    );
+
+    // nft asks for one dump at a time (tables, chains, sets, ...): the
+    // parts and the end of each answer the dump sent last.
+    let dumps = answering(&|at| lines[at]["message"]["header"]["flags"].as_u64() == Some(2));
+    assert!(dumps.len() >= 2, "{links:?}");
+    for &(at, req) in &dumps {
+        let flags = lines[req]["message"]["header"]["flags"]
+            .as_u64()
+            .unwrap_or(0);
+        assert_eq!(flags & 0x300, 0x300, "a dump: {}", lines[req]);
+        let last = lines[..at].iter().rposition(|l| {
+            l["direction"] == "to_kernel" && l["process"]["tgid"] == lines[at]["process"]["tgid"]
+        });
+        assert_eq!(last, Some(req), "{}", lines[at]);
+    }
+    let table = dumps
+        .iter()
+        .find(|&&(at, _)| ty(at) == Some(0xa00))
+        .expect("the table in the dump");
+    assert_eq!(name(table.1), "NFT_MSG_GETTABLE");
+    assert!(
+        lines[table.0]["message"]["body"]
+            .to_string()
+            .contains("\"nlmon_t\""),
+        "{}",
+        lines[table.0]
+    );
+
+    // And nothing else is answered.
+    assert_eq!(
+        links.len(),
+        newgens.len() + errors.len() + dumps.len(),
+        "{links:?}"
+    );
+    for (at, req) in &links {
+        assert!(
+            !name(*req).starts_with("NFT_MSG_BATCH_"),
+            "{} answers a batch marker",
+            lines[*at]
+        );
+    }
+}
+
+/// A program sends three RTM_GETLINK requests with one sequence number
+/// before reading any answer: each reply and each ack links to its own
+/// request, oldest first.
+#[test]
+fn pipelined_requests_with_one_seq_are_answered_in_order() {
+    let ns = Netns::new();
+    let script = format!(
+        "echo go | {testgen} pipelined {ns} >/dev/null",
+        testgen = env!("CARGO_BIN_EXE_nlmon-testgen"),
+        ns = ns.path()
+    );
+    let out = traced_script_as(&ns, &["--json"], &script, None);
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    assert_schema(&lines);
+    let requests: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i]["direction"] == "to_kernel")
+        .collect();
+    assert_eq!(requests.len(), 3, "{lines:?}");
+    for &r in &requests {
+        assert_eq!(lines[r]["message"]["type_name"], "RTM_GETLINK");
+        assert_eq!(lines[r]["message"]["header"]["seq"], 70);
+    }
+    // The kernel answers each in turn: lo, then the ack.
+    let answers: Vec<(&str, usize)> = links(&lines)
+        .into_iter()
+        .map(|(at, req)| {
+            (
+                lines[at]["message"]["type_name"].as_str().unwrap_or(""),
+                req,
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, usize)> = requests
+        .iter()
+        .flat_map(|&r| [("RTM_NEWLINK", r), ("NLMSG_ERROR", r)])
+        .collect();
+    assert_eq!(answers, expected);
+    assert_eq!(
+        lines.len(),
+        requests.len() + answers.len(),
+        "every answer linked: {lines:?}"
+    );
+    for l in lines
+        .iter()
+        .filter(|l| l["message"]["type_name"] == "NLMSG_ERROR")
+    {
+        assert_eq!(l["message"]["error"]["errno"], 0, "an ack: {l}");
     }
 }
 

@@ -15,7 +15,7 @@ use std::{
 };
 
 mod common;
-use common::{Netns, ip};
+use common::{Netns, assert_schema, ip, json_lines, subset};
 
 /// One daemon at a time: each loads a full set of probes.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -49,16 +49,7 @@ impl Daemon {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn nlmon daemon");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&stderr);
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
+        let stderr = collect(child.stderr.take().unwrap());
         let d = Self {
             child,
             dir,
@@ -117,6 +108,35 @@ impl Daemon {
         out
     }
 
+    /// Journal entries until `done` says they are complete or 10 s pass.
+    fn journal_until(
+        &self,
+        done: impl Fn(&[HashMap<String, String>]) -> bool,
+    ) -> Vec<HashMap<String, String>> {
+        let end = Instant::now() + Duration::from_secs(10);
+        let mut out = Vec::new();
+        while !done(&out) && Instant::now() < end {
+            out.extend(self.journal_entries());
+        }
+        out
+    }
+
+    /// The JSON file's lines once one satisfies `last` (or 10 s passed).
+    fn json_file_until(&self, last: impl Fn(&serde_json::Value) -> bool) -> Vec<serde_json::Value> {
+        let path = self.path("log/nlmon.jsonl");
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            // A line may be half written: only whole lines count.
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            let whole = text.rfind('\n').map_or("", |at| &text[..=at]);
+            let lines = json_lines(whole.as_bytes());
+            if lines.iter().any(&last) || Instant::now() > end {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn signal(&self, sig: i32) {
         // SAFETY: signalling our own child.
         assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
@@ -132,6 +152,64 @@ impl Daemon {
         }
         c.output().expect("nlmon attach")
     }
+
+    /// `nlmon attach ARGS` left running, once it says it is attached.
+    fn feed(&self, args: &[&str], uid: Option<u32>) -> Feed {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_nlmon"));
+        c.arg("attach").arg("--socket").arg(self.path("nlmon.sock"));
+        c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        if let Some(uid) = uid {
+            c.uid(uid).gid(uid);
+        }
+        let mut child = c.spawn().expect("nlmon attach");
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        assert!(line.contains("attached"), "{args:?}: {line}");
+        let out = collect(child.stdout.take().unwrap());
+        Feed { child, out }
+    }
+}
+
+/// A running `nlmon attach`, its output read as it comes.
+struct Feed {
+    child: Child,
+    out: Arc<Mutex<String>>,
+}
+
+impl Feed {
+    /// The output once `done` says it is complete, or after 10 s.
+    fn until(&self, done: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.out.lock().unwrap().clone();
+            if done(&text) || Instant::now() > end {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The lines of a pipe, gathered by a thread as they come.
+fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut s = sink.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    text
 }
 
 impl Drop for Daemon {
@@ -180,23 +258,29 @@ fn parse_entry(mut b: &[u8]) -> HashMap<String, String> {
     m
 }
 
-/// Runs `ip` with `args` and returns its pid.
-fn run_ip(args: &[&str]) -> u32 {
+/// Runs `ip` with `args`; returns its pid and whether it succeeded.
+fn try_ip(args: &[&str]) -> (u32, bool) {
     let mut child = Command::new(ip())
         .args(args)
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("ip");
-    let pid = child.id();
-    assert!(child.wait().unwrap().success(), "ip {args:?}");
+    (child.id(), child.wait().unwrap().success())
+}
+
+/// Runs `ip` with `args` and returns its pid.
+fn run_ip(args: &[&str]) -> u32 {
+    let (pid, ok) = try_ip(args);
+    assert!(ok, "ip {args:?}");
     pid
 }
 
 /// The tgids of the JSON file's events.
 fn json_tgids(path: &Path) -> Vec<u32> {
     let text = fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+    json_lines(text.as_bytes())
+        .iter()
         .filter_map(|v| v["process"]["tgid"].as_u64())
         .map(|t| t as u32)
         .collect()
@@ -285,6 +369,253 @@ fn records_changes_not_reads_and_serves_attach() {
     );
 }
 
+/// What the kernel says when an address is added twice
+/// (`__inet_insert_ifa()`).
+const ADDRESS_TWICE: &str = "ipv4: Address already assigned";
+
+/// The line of `pid`'s message of type `ty` going `direction`.
+fn line_of<'a>(
+    lines: &'a [serde_json::Value],
+    pid: u32,
+    ty: &str,
+    direction: &str,
+) -> &'a serde_json::Value {
+    lines
+        .iter()
+        .find(|l| {
+            l["process"]["tgid"] == pid
+                && l["message"]["type_name"] == ty
+                && l["direction"] == direction
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no {ty} {direction} of ip[{pid}] in:\n{}",
+                lines
+                    .iter()
+                    .map(|l| format!("{} {}", l["process"]["tgid"], l["message"]["type_name"]))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+}
+
+/// The daemon's JSON file and journal and its attach clients (JSON, text
+/// with `--errors`, text with `-v`) are views over one decoded event: the
+/// same JSON line in the file and the feed, the interface name beside its
+/// index everywhere, answers linked to their requests.
+#[test]
+fn file_journal_and_attach_clients_show_one_decoding() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    let path = ns.path();
+    // Only the namespace's traffic, recorded and fed: other tests may run
+    // ip at the same time, and the test reads the journal socket only at
+    // the end.
+    let d = Daemon::start(&format!("[filter]\nnetns = [\"{path}\"]"));
+    // Attached before the traffic, so each sees all of it.
+    let feed = |args: &[&str]| d.feed(&[args, &["--comm", "ip", "--netns", &path]].concat(), None);
+    let json = feed(&["--json"]);
+    let errors = feed(&["--errors"]);
+    let verbose = feed(&["-v"]);
+    let n = ns.name.as_str();
+    let add = run_ip(&[
+        "-n", n, "link", "add", "d0", "type", "veth", "peer", "name", "d1",
+    ]);
+    let add_addr = ["-n", n, "addr", "add", "10.7.0.1/24", "dev", "d0"];
+    let addr = run_ip(&add_addr);
+    let (again, ok) = try_ip(&add_addr);
+    assert!(!ok, "the same address twice is refused");
+    let show = run_ip(&["-n", n, "link", "show"]);
+
+    // Each view waits for the last thing it shows: the end of the link
+    // dump, or (the file records changes only) the refusal.
+    let by_show = format!("ip[{show}] ");
+    let json_text = json.until(|t| {
+        t.lines()
+            .any(|l| l.contains(&format!("\"tgid\":{show},")) && l.contains("\"NLMSG_DONE\""))
+    });
+    let errors_text =
+        errors.until(|t| t.lines().any(|l| l.contains(&by_show) && l.contains(" ← ")));
+    let verbose_text = verbose.until(|t| {
+        t.lines()
+            .any(|l| l.contains(&by_show) && l.contains("NLMSG_DONE"))
+    });
+    let file = d.json_file_until(|l| {
+        l["process"]["tgid"] == again && l["message"]["type_name"] == "NLMSG_ERROR"
+    });
+    let fed = json_lines(json_text.as_bytes());
+    assert_schema(&file);
+    assert_schema(&fed);
+
+    // The request, decoded: its address, and its interface index named.
+    let request = line_of(&file, addr, "RTM_NEWADDR", "to_kernel");
+    assert_eq!(
+        (request["index"].as_u64(), request["count"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let expected = serde_json::json!({"message": {"body": [
+        {"name": "IFA_LOCAL", "value": "10.7.0.1"},
+        {"name": "ifa_index", "ifname": "d0"},
+    ]}});
+    assert!(subset(&expected, request), "{request}");
+    let ifindex = request["message"]["body"]
+        .as_array()
+        .and_then(|b| b.iter().find(|n| n["name"] == "ifa_index"))
+        .and_then(|n| n["value"].as_u64())
+        .expect("ifa_index");
+    // One pipeline: the feed's line is the file's.
+    assert_eq!(line_of(&fed, addr, "RTM_NEWADDR", "to_kernel"), request);
+
+    // The ack and the refusal answer their requests.
+    for (pid, errno) in [(addr, 0), (again, 17)] {
+        let req = line_of(&file, pid, "RTM_NEWADDR", "to_kernel");
+        let answer = line_of(&file, pid, "NLMSG_ERROR", "from_kernel");
+        assert_eq!(line_of(&fed, pid, "NLMSG_ERROR", "from_kernel"), answer);
+        assert_eq!(answer["message"]["error"]["errno"], errno, "{answer}");
+        let link = &answer["link"];
+        assert_eq!(link["kind"], "reply", "{answer}");
+        assert_eq!(link["request"]["tgid"], pid);
+        assert_eq!(link["request"]["type_name"], "RTM_NEWADDR");
+        assert_eq!(link["request"]["seq"], req["message"]["header"]["seq"]);
+        assert_eq!(link["request"]["mono_ns"], req["mono_ns"]);
+        let latency = answer["mono_ns"].as_u64().unwrap() - req["mono_ns"].as_u64().unwrap();
+        assert_eq!(link["latency_ns"], latency);
+    }
+    let refusal = line_of(&file, again, "NLMSG_ERROR", "from_kernel");
+    assert_eq!(refusal["message"]["error"]["message"], ADDRESS_TWICE);
+
+    // --errors: each failed request, then its error; nothing of the
+    // commands that did not fail. (`ip link` starts with an empty
+    // RTM_NEWLINK that the kernel refuses with ENODEV, a probe.)
+    let lines: Vec<&str> = errors_text.lines().collect();
+    let pairs: Vec<(u32, &str, &str)> = lines
+        .chunks(2)
+        .map(|p| {
+            assert_eq!(p.len(), 2, "{errors_text}");
+            let pid = p[0]
+                .split_once(" ip[")
+                .and_then(|(_, r)| r.split_once(']'))
+                .and_then(|(pid, _)| pid.parse().ok())
+                .unwrap_or_else(|| panic!("no ip[PID] in {}", p[0]));
+            assert!(p[0].contains(&format!("ip[{pid}] → route ")), "{p:?}");
+            assert!(p[1].contains(&format!("ip[{pid}] ← route ")), "{p:?}");
+            assert!(p[1].contains(" FAILED ("), "{p:?}");
+            (pid, p[0], p[1])
+        })
+        .collect();
+    let pids: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+    assert_eq!(pids, [add, again, show], "{errors_text}");
+    for (pid, req, err) in &pairs {
+        if *pid == again {
+            assert!(
+                req.contains(" RTM_NEWADDR request,ack,excl,create "),
+                "{req}"
+            );
+            assert!(
+                req.contains(&format!("ifa_index={ifindex}(d0) IFA_LOCAL=10.7.0.1")),
+                "{req}"
+            );
+            assert!(err.contains("error=EEXIST"), "{err}");
+            assert!(err.contains(&format!("msg=\"{ADDRESS_TWICE}\"")), "{err}");
+            assert!(err.contains("(answers RTM_NEWADDR seq="), "{err}");
+        } else {
+            assert!(req.contains(" RTM_NEWLINK request,ack seq=0 "), "{req}");
+            assert!(err.contains("error=ENODEV"), "{err}");
+        }
+    }
+
+    // -v: the tree names the interface beside its index too.
+    let lines: Vec<&str> = verbose_text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(&format!("ip[{addr}] → route ")) && l.contains(" RTM_NEWADDR "))
+        .unwrap_or_else(|| panic!("no RTM_NEWADDR of ip[{addr}] in:\n{verbose_text}"));
+    assert!(
+        lines[at].contains(&format!("ifa_index={ifindex}(d0)")),
+        "{}",
+        lines[at]
+    );
+    let tree: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim())
+        .collect();
+    assert!(
+        tree.contains(&format!("ifa_index: {ifindex} (d0)").as_str()),
+        "{tree:?}"
+    );
+    assert!(tree.contains(&"IFA_LOCAL (2): 10.7.0.1"), "{tree:?}");
+
+    // The journal: the name as a field, the refusal's errno and reason.
+    let of = |es: &[HashMap<String, String>], pid: u32, ty: &str| {
+        es.iter()
+            .find(|e| {
+                e.get("NLMON_PID") == Some(&pid.to_string())
+                    && e.get("NLMON_TYPE").map(String::as_str) == Some(ty)
+            })
+            .cloned()
+    };
+    let entries = d.journal_until(|es| of(es, again, "NLMSG_ERROR").is_some());
+    let e = of(&entries, addr, "RTM_NEWADDR").expect("the RTM_NEWADDR entry");
+    assert_eq!(
+        e.get("NLMON_IFNAME").map(String::as_str),
+        Some("d0"),
+        "{e:?}"
+    );
+    let e = of(&entries, again, "NLMSG_ERROR").expect("the refusal's entry");
+    assert_eq!(e["NLMON_ERRNO"], "17");
+    assert_eq!(e["NLMON_ERROR"], "File exists");
+    assert_eq!(e["NLMON_EXTACK"], ADDRESS_TWICE);
+    assert_eq!(e["PRIORITY"], "4");
+}
+
+/// `attach --type` takes the names of every family: rtnetlink's,
+/// nftables' and a generic netlink family's (whose message types are
+/// numbered at run time: the daemon learns the ids).
+#[test]
+fn attach_type_names_of_every_family() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    let d = Daemon::start("");
+    let path = ns.path();
+    let feed = |ty: &str| d.feed(&["--json", "--netns", &path, "--type", ty], None);
+    let types = [
+        "RTM_NEWADDR",
+        "NFT_MSG_NEWTABLE",
+        "TCP_METRICS_CMD_GET",
+        "tcp_metrics:TCP_METRICS_CMD_GET",
+    ];
+    let feeds: Vec<Feed> = types.iter().map(|t| feed(t)).collect();
+    let n = ns.name.as_str();
+    let addr = run_ip(&["-n", n, "addr", "add", "10.7.2.1/24", "dev", "lo"]);
+    let nft = run_ip(&["netns", "exec", n, "nft", "add", "table", "inet", "nlmon_t"]);
+    let metrics = run_ip(&["-n", n, "tcp_metrics", "show"]);
+    let expected = [
+        (addr, "RTM_NEWADDR", None),
+        (nft, "NFT_MSG_NEWTABLE", Some("nftables")),
+        (metrics, "TCP_METRICS_CMD_GET", Some("tcp_metrics")),
+        (metrics, "TCP_METRICS_CMD_GET", Some("tcp_metrics")),
+    ];
+    for f in &feeds {
+        f.until(|t| !t.is_empty());
+    }
+    // Anything else a client wrongly passed came with its own line.
+    std::thread::sleep(Duration::from_millis(500));
+    for ((f, ty), (pid, name, family)) in feeds.iter().zip(types).zip(expected) {
+        let lines = json_lines(f.until(|_| true).as_bytes());
+        assert_schema(&lines);
+        // One request each: the answers are acks, the end of a dump (an
+        // empty one: no metrics in a new namespace) or nothing (an nft
+        // batch without NLM_F_ACK).
+        assert_eq!(lines.len(), 1, "--type {ty}: {lines:?}");
+        let l = &lines[0];
+        assert_eq!(l["process"]["tgid"], pid, "--type {ty}: {l}");
+        assert_eq!(l["direction"], "to_kernel", "--type {ty}: {l}");
+        assert_eq!(l["message"]["type_name"], name, "--type {ty}: {l}");
+        assert_eq!(l["message"]["family"].as_str(), family, "--type {ty}: {l}");
+    }
+}
+
 #[test]
 fn reloads_notifies_and_stops_cleanly() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -321,29 +652,15 @@ fn reloads_notifies_and_stops_cleanly() {
     let member = d.attach(&["--stats"], Some(65534));
     assert!(member.status.success(), "{member:?}");
 
-    let mut feed = Command::new(env!("CARGO_BIN_EXE_nlmon"))
-        .arg("attach")
-        .arg("--socket")
-        .arg(d.path("nlmon.sock"))
-        .args(["--comm", "ip", "--json"])
-        .uid(65534)
-        .gid(65534)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(feed.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("attached"), "{line}");
+    let feed = d.feed(&["--comm", "ip", "--json"], Some(65534));
     let show = run_ip(&["-n", &ns.name, "link", "show"]);
-    std::thread::sleep(Duration::from_secs(2));
-    let _ = feed.kill();
-    let out = feed.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("\"tgid\":{show},")), "{text}");
+    let mine = format!("\"tgid\":{show},");
+    let text = feed.until(|t| t.contains(&mine));
+    assert!(text.contains(&mine), "{text}");
+    drop(feed);
+    let recorded = d.json_file_until(|l| l["process"]["tgid"] == show);
     assert!(
-        json_tgids(&d.path("log/nlmon.jsonl")).contains(&show),
+        recorded.iter().any(|l| l["process"]["tgid"] == show),
         "select = \"all\" after the reload records dumps"
     );
 

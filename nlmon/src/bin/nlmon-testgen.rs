@@ -1,6 +1,7 @@
 //! Traffic generator for nlmon's capture tests: talks rtnetlink through raw
 //! sockets in every way the capture must handle (several iovecs, peeks,
-//! sendmmsg/recvmmsg, write/read, a large dump, an overrun) and prints, one
+//! sendmmsg/recvmmsg, write/read, a large dump, an overrun, requests sent
+//! before the answers to earlier ones are read) and prints, one
 //! JSON object per line, exactly the bytes it sent and received, so a test
 //! can compare them with what nlmon captured.
 //!
@@ -337,6 +338,38 @@ fn mmsg() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Three RTM_GETLINK requests for lo with one sequence number, each asking
+/// for an ack, sent one after another before any answer is read; then
+/// every answer (a reply and an ack for each) is read.
+fn pipelined() -> anyhow::Result<()> {
+    let s = Sock::open(0)?;
+    let req = getlink(70, 1, NLM_F_ACK);
+    for _ in 0..3 {
+        // SAFETY: plain send/recv on our socket into live buffers.
+        check(
+            unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
+            "send",
+        )?;
+        report("send", "sendto", &s, &req);
+    }
+    let mut buf = vec![0u8; 16384];
+    let mut acks = 0;
+    while acks < 3 {
+        // SAFETY: as above.
+        let n = check(
+            unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
+            "recv",
+        )?;
+        report("recv", "recvfrom", &s, &buf[..n]);
+        acks += nlmon_common::nlmsg::frames(&buf[..n])
+            .filter(|f| {
+                matches!(f, nlmon_common::nlmsg::Frame::Msg { hdr, .. } if hdr.ty == NLMSG_ERROR)
+            })
+            .count();
+    }
+    Ok(())
+}
+
 /// write()/read(), as busybox ip does.
 fn rw() -> anyhow::Result<()> {
     let s = Sock::open(0)?;
@@ -604,6 +637,7 @@ fn run() -> anyhow::Result<()> {
         "mmsg" => mmsg(),
         "manyiov" => many_iovecs(),
         "rw" => rw(),
+        "pipelined" => pipelined(),
         "dump" => dump(),
         "overrun" => overrun(),
         "genl" => genl(),

@@ -169,6 +169,15 @@ async fn handle(stream: UnixStream, shared: &Shared) -> io::Result<()> {
         wr.write_all(Control::Stats(s).line().as_bytes()).await?;
         return Ok(());
     }
+    // Registered before the answer: a client told it is attached gets
+    // every event captured from then on (what it sees first is queued).
+    let (tx, mut rx) = mpsc::channel(shared.queue.load(Relaxed).max(1) as usize);
+    let skipped = Arc::new(AtomicU64::new(0));
+    lock(&shared.clients).push(Client {
+        selector: Selector::new(request.filter.clone(), Select::All, None),
+        tx,
+        skipped: Arc::clone(&skipped),
+    });
     let mode = lock(&shared.status).mode.clone();
     wr.write_all(
         Control::Ok {
@@ -180,13 +189,6 @@ async fn handle(stream: UnixStream, shared: &Shared) -> io::Result<()> {
     )
     .await?;
     log::info!("attach client pid {} uid {} connected", peer.pid, peer.uid);
-    let (tx, mut rx) = mpsc::channel(shared.queue.load(Relaxed).max(1) as usize);
-    let skipped = Arc::new(AtomicU64::new(0));
-    lock(&shared.clients).push(Client {
-        selector: Selector::new(request.filter.clone(), Select::All, None),
-        tx,
-        skipped: Arc::clone(&skipped),
-    });
     let mut buf = Vec::with_capacity(4096);
     let mut scratch = [0u8; 256];
     loop {

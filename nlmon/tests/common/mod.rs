@@ -110,3 +110,36 @@ pub fn run(cmd: &mut Command) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Whether `actual` contains `expected`: objects by key, arrays by each
+/// expected element matching some actual element, values equal.
+pub fn subset(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
+        (Value::Array(e), Value::Array(a)) => e.iter().all(|v| a.iter().any(|av| subset(v, av))),
+        (e, a) => e == a,
+    }
+}
+
+/// The lines of a JSON Lines output, parsed.
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Every line follows docs/json-schema.json.
+pub fn assert_schema(lines: &[serde_json::Value]) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../docs/json-schema.json"))
+            .expect("docs/json-schema.json is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    for l in lines {
+        let errors: Vec<String> = validator.iter_errors(l).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}\n{l}");
+    }
+}
