@@ -12,6 +12,7 @@ use std::{
         unix::net::UnixDatagram,
     },
     path::PathBuf,
+    time::Duration,
 };
 
 use nlmon_common::{decode::Node, nlmsg::NLMSG_ERROR};
@@ -25,30 +26,62 @@ use crate::{
     words::{errno_text, hex},
 };
 
+/// How long one entry may wait for room in the journal's socket before the
+/// sink counts it as an error and stops waiting (see `Journal::stalled`).
+const STALL_TIMEOUT: Duration = Duration::from_millis(500);
+
 pub struct Journal {
     socket: PathBuf,
     sock: Option<UnixDatagram>,
+    /// The journal did not take an entry within `STALL_TIMEOUT`: until it
+    /// takes one again, entries are offered without waiting, so a journal
+    /// that does not read costs one timeout, not one per entry, and the
+    /// daemon still stops promptly. Each refused entry is a sink error.
+    stalled: bool,
 }
 
 impl Journal {
     pub fn new(socket: PathBuf) -> Self {
-        Self { socket, sock: None }
+        Self {
+            socket,
+            sock: None,
+            stalled: false,
+        }
     }
 
     fn send(&mut self, entry: &[u8]) -> io::Result<()> {
         let sock = match &mut self.sock {
             Some(s) => s,
-            None => self.sock.insert(UnixDatagram::unbound()?),
+            None => {
+                let s = UnixDatagram::unbound()?;
+                s.set_write_timeout(Some(STALL_TIMEOUT))?;
+                self.sock.insert(s)
+            }
         };
-        match sock.send_to(entry, &self.socket) {
-            Ok(_) => Ok(()),
+        sock.set_nonblocking(self.stalled)?;
+        let sent = match sock.send_to(entry, &self.socket) {
             Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
                 send_memfd(sock, entry, &self.socket)
             }
-            Err(e) => Err(io::Error::new(
-                e.kind(),
-                format!("journal socket {}: {e}", self.socket.display()),
-            )),
+            r => r.map(drop),
+        };
+        match sent {
+            Ok(()) => {
+                self.stalled = false;
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) {
+                    self.stalled = true;
+                }
+                Err(io::Error::new(
+                    e.kind(),
+                    format!("journal socket {}: {e}", self.socket.display()),
+                ))
+            }
         }
     }
 }
@@ -431,6 +464,31 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         let e = ev.show(&mut j).unwrap_err().to_string();
         assert!(e.contains("journal.sock"), "{e}");
+    }
+
+    #[test]
+    fn a_journal_that_does_not_read_costs_one_timeout() {
+        let dir = std::env::temp_dir().join(format!("nlmon-journal-stall-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("journal.sock");
+        // Bound and never read: its queue fills.
+        let _server = UnixDatagram::bind(&path).unwrap();
+        let mut j = Journal::new(path);
+        let entry = vec![b'x'; 1024];
+        let mut failed = 0;
+        let start = std::time::Instant::now();
+        for _ in 0..10_000 {
+            if j.send(&entry).is_err() {
+                failed += 1;
+            }
+        }
+        let took = start.elapsed();
+        assert!(failed > 0, "the queue never filled");
+        assert!(j.stalled);
+        // One wait for the first refused entry, none for the others.
+        assert!(took < STALL_TIMEOUT * 4, "{failed} refused in {took:?}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn recv_fd(sock: &UnixDatagram) -> OwnedFd {
