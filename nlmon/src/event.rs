@@ -376,10 +376,10 @@ mod hex_bytes {
     }
 }
 
-/// An event for unit tests of the views: `comm[tgid]` sending `data` to
-/// the kernel on a route socket with port id `portid` in netns 1.
-#[cfg(test)]
-pub(crate) fn sample(comm: &str, tgid: u32, portid: u32, data: Vec<u8>) -> Event {
+/// A plain message event, for unit tests of the views and for generated
+/// captures: `comm[tgid]` sending `data` to the kernel on a route socket
+/// with port id `portid` in netns 1.
+pub fn sample(comm: &str, tgid: u32, portid: u32, data: Vec<u8>) -> Event {
     Event {
         kind: Kind::Message,
         mono_ns: 0,

@@ -14,7 +14,7 @@ use std::{
 
 use anyhow::Context as _;
 use nlmon::{
-    event::{Direction, Event, Hook, Kind, Peer, Process, Socket, Truncation},
+    event::{Direction, Event, Peer},
     pcapng::PcapngWriter,
 };
 
@@ -86,40 +86,17 @@ fn link_body(ifindex: u32, name: &str, mtu: u32) -> Vec<u8> {
 }
 
 fn event(tgid: u32, portid: u32, dir: Direction, ns: u64, data: Vec<u8>) -> Event {
-    Event {
-        kind: Kind::Message,
-        mono_ns: ns,
-        time: SystemTime::UNIX_EPOCH + Duration::from_nanos(1_800_000_000_000_000_000 + ns),
-        process: Process {
-            tgid,
-            tid: tgid,
-            uid: 0,
-            comm: "ip".into(),
-            cgroup_id: 0,
-            attrib: Default::default(),
-        },
-        socket: Socket {
-            protocol: 0,
-            portid,
-            groups: 0,
-            netns: 4026531840,
-            netns_name: None,
-            fd: Some(3),
-        },
-        direction: dir,
-        peer: Some(Peer {
-            portid: 0,
-            groups: 0,
-        }),
-        hook: Hook::Sendto,
-        call_flags: 0,
-        ret_flags: 0,
-        len: data.len() as u32,
-        truncation: Truncation::default(),
-        errno: None,
-        msg_index: 0,
-        data,
-    }
+    let mut ev = nlmon::event::sample("ip", tgid, portid, data);
+    ev.mono_ns = ns;
+    ev.time = SystemTime::UNIX_EPOCH + Duration::from_nanos(1_800_000_000_000_000_000 + ns);
+    ev.socket.netns = 4026531840;
+    ev.socket.fd = Some(3);
+    ev.direction = dir;
+    ev.peer = Some(Peer {
+        portid: 0,
+        groups: 0,
+    });
+    ev
 }
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
