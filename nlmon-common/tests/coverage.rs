@@ -58,7 +58,8 @@ fn type_of(m: &Message) -> String {
         "{}:{}:{}",
         m.protocol,
         m.family.as_deref().unwrap_or("-"),
-        m.type_name.map_or_else(|| format!("{:#x}", m.header.ty), str::to_owned)
+        m.type_name
+            .map_or_else(|| format!("{:#x}", m.header.ty), str::to_owned)
     )
 }
 
@@ -138,5 +139,6 @@ fn corpus_is_named() {
 
 /// Floors: what the tables reached when last measured, so that a table
 /// change that loses names fails here.
-const NODE_FLOOR: f64 = 0.0;
-const PAIR_FLOOR: f64 = 0.0;
+/// Before the 7.3 specs and UAPI names: 97.350 % of 138494 nodes.
+const NODE_FLOOR: f64 = 99.93;
+const PAIR_FLOOR: f64 = 100.0;
