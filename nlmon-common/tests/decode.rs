@@ -34,7 +34,7 @@ fn rtm_newaddr() {
     assert_eq!(
         m.summary(),
         "RTM_NEWADDR request,ack,excl,create seq=17 portid=0 ifa_family=inet ifa_prefixlen=24 \
-         ifa_flags=0 ifa_scope=0 ifa_index=3 IFA_LOCAL=10.0.0.1 IFA_ADDRESS=10.0.0.1"
+         ifa_flags=0 ifa_scope=global ifa_index=3 IFA_LOCAL=10.0.0.1 IFA_ADDRESS=10.0.0.1"
     );
     assert_eq!(
         m.tree(),
@@ -42,7 +42,7 @@ fn rtm_newaddr() {
          \x20 ifa_family: inet (2)\n\
          \x20 ifa_prefixlen: 24\n\
          \x20 ifa_flags: 0 (0x0)\n\
-         \x20 ifa_scope: 0\n\
+         \x20 ifa_scope: global (0)\n\
          \x20 ifa_index: 3\n\
          \x20 IFA_LOCAL (2): 10.0.0.1\n\
          \x20 IFA_ADDRESS (1): 10.0.0.1\n"

@@ -34,3 +34,13 @@ pub fn cargo() -> Command {
     cmd.current_dir(workspace());
     cmd
 }
+
+/// `$XDG_CACHE_HOME/nlmon`, else `~/.cache/nlmon`: downloads kept outside
+/// the clone, so fresh clones and CI runs on the same machine reuse them.
+pub fn cache() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from("/var/cache"))
+        .join("nlmon")
+}

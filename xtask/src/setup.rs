@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::{apt, bpf_linker, fuzz, mounts, toolchain};
+use crate::{apt, bpf_linker, codegen, fuzz, mounts, toolchain};
 
 /// Each part prints one line per thing it does and nothing when there is nothing to do.
 pub fn run() -> Result<()> {
@@ -11,6 +11,8 @@ pub fn run() -> Result<()> {
     bpf_linker::ensure(toolchain::nightly_llvm_major()?)?;
     mounts::ensure()?;
     fuzz::ensure()?;
+    // The kernel specs and headers `codegen --check` reads (cached).
+    codegen::ensure()?;
     println!("setup: ok");
     Ok(())
 }

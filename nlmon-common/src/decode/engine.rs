@@ -178,6 +178,11 @@ pub fn decode_struct<O: Out>(
 ) -> (usize, bool) {
     let mut pos = 0usize;
     for f in st.fields {
+        if let FieldKind::Repeat(inner) = f.kind {
+            let rest = b.get(pos..).unwrap_or(&[]);
+            let short = repeat(inner, rest, off + pos, ctx, out);
+            return (b.len(), short);
+        }
         let size = field_size(f, ctx.depth);
         let rest = b.get(pos..).unwrap_or(&[]);
         if rest.len() < size {
@@ -197,6 +202,7 @@ pub fn decode_struct<O: Out>(
                 out.leaf(f.name, None, v, r);
             }
             FieldKind::Bytes(_) => out.leaf(f.name, None, bytes_value(raw, f.hint), r),
+            FieldKind::Repeat(_) => {}
             FieldKind::Struct(inner) => {
                 out.open(f.name, None, r, false);
                 if ctx.depth < MAX_DEPTH {
@@ -209,6 +215,30 @@ pub fn decode_struct<O: Out>(
         }
     }
     (pos, false)
+}
+
+/// A struct repeated to the end of `b`, one node per element numbered by
+/// its index; returns whether the last one is cut short.
+fn repeat<O: Out>(st: &'static Struct, b: &[u8], off: usize, ctx: Ctx, out: &mut O) -> bool {
+    let size = struct_size(st, ctx.depth);
+    if size == 0 || ctx.depth >= MAX_DEPTH {
+        if !b.is_empty() {
+            bytes_node(out, st.name, b, range(off, b.len()), false, false);
+        }
+        return false;
+    }
+    let mut short = false;
+    for (i, chunk) in b.chunks(size).enumerate() {
+        let at = off + i * size;
+        out.open(st.name, Some(i as u64), range(at, chunk.len()), false);
+        let (_, s) = decode_struct(st, chunk, at, ctx.deeper(), out);
+        if s {
+            out.truncated();
+        }
+        out.close();
+        short |= s;
+    }
+    short
 }
 
 /// [`decode_attrs`] into nodes.
@@ -233,6 +263,8 @@ fn field_size(f: &Field, depth: u32) -> usize {
     match f.kind {
         FieldKind::Scalar(s) => s.size(),
         FieldKind::Bytes(n) | FieldKind::Pad(n) => n as usize,
+        // Whatever is left: nothing of a fixed size.
+        FieldKind::Repeat(_) => 0,
         FieldKind::Struct(st) if depth < MAX_DEPTH => {
             st.fields.iter().map(|f| field_size(f, depth + 1)).sum()
         }
@@ -482,6 +514,30 @@ fn attr_content<O: Out>(
                 truncated = a.truncated;
             }
         }
+        AttrKind::NamedArray(s, names) => {
+            let size = s.size();
+            for (i, chunk) in p.chunks(size).enumerate() {
+                let r = range(poff + i * size, chunk.len());
+                if chunk.len() < size {
+                    bytes_node(out, "", chunk, r, true, a.truncated);
+                    truncated = a.truncated;
+                    break;
+                }
+                let v = scalar_value(s, chunk, order, attr.hint, None).unwrap_or(Val::Bytes(chunk));
+                let i = i as u64;
+                // The entries are in index order: look there first.
+                let name = names
+                    .entries
+                    .get(i as usize)
+                    .filter(|e| e.0 == i)
+                    .map(|e| e.1)
+                    .or_else(|| names.name_of(i));
+                match name {
+                    Some(n) => out.leaf(n, None, v, r),
+                    None => out.leaf("", Some(i), v, r),
+                }
+            }
+        }
         AttrKind::StructAttrs(st, set) => {
             let (used, short) = decode_struct(st, p, poff, ctx.deeper(), out);
             truncated |= short;
@@ -574,6 +630,7 @@ fn is_container(k: AttrKind) -> bool {
     matches!(
         k,
         AttrKind::Records(..)
+            | AttrKind::NamedArray(..)
             | AttrKind::Struct(_)
             | AttrKind::StructAttrs(..)
             | AttrKind::StructArray(_)

@@ -145,6 +145,9 @@ pub enum FieldKind {
     Pad(u16),
     /// A nested struct.
     Struct(&'static Struct),
+    /// The struct repeated to the end of the bytes (a C flexible array
+    /// member: `struct tc_u32_sel`'s `keys[]`); always the last field.
+    Repeat(&'static Struct),
 }
 
 /// The attributes that may appear in one TLV stream.
@@ -226,6 +229,10 @@ pub enum AttrKind {
     Struct(&'static Struct),
     /// Back-to-back scalars (`binary` with a `sub-type`).
     Array(Scalar),
+    /// Back-to-back scalars, each named by the enum entry of its index
+    /// (`IFLA_INET6_CONF`'s `DEVCONF_*`); indexes without a name are shown
+    /// by number.
+    NamedArray(Scalar, &'static Enum),
     /// Back-to-back C structs (`NHA_GROUP`'s `struct nexthop_grp`s).
     StructArray(&'static Struct),
     /// A C struct, then attributes (`VETH_INFO_PEER`: `ifinfomsg` and the

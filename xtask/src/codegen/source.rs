@@ -1,5 +1,8 @@
-//! The kernel's YNL specs, from Debian's `linux-source-6.12` package: fetched
-//! once into `~/.cache/nlmon`, only `Documentation/netlink/` extracted.
+//! The kernel's YNL specs and UAPI headers, from Debian's `linux-source-7.3`
+//! (trixie-backports), pinned to one version: downloaded once into
+//! `~/.cache/nlmon` through a private APT configuration (the machine's own
+//! sources are never touched), only `Documentation/netlink/` and
+//! `include/uapi/linux/` kept.
 
 use std::{
     fs,
@@ -9,74 +12,138 @@ use std::{
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::{apt, exec};
+use crate::{exec, paths};
 
-const PACKAGE: &str = "linux-source-6.12";
+const SUITE: &str = "trixie-backports";
+const PACKAGE: &str = "linux-source-7.3";
+/// The version the committed tables were generated from; a newer one is a
+/// deliberate change (bump it, regenerate, review, commit).
+pub const VERSION: &str = "7.3.4-1~bpo13+1";
+/// Of the .deb, as the suite's `Packages` list gives it.
+const SHA256: &str = "703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3";
+/// What is kept of the source.
+const KEEP: [&str; 2] = ["Documentation/netlink", "include/uapi/linux"];
 
-fn cache() -> PathBuf {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/root"));
-    home.join(".cache/nlmon/linux-source")
+/// The unpacked parts of the kernel source.
+pub struct Source {
+    pub root: PathBuf,
 }
 
-/// `Documentation/netlink` of the kernel source, fetching it if needed.
-pub fn netlink_docs() -> Result<PathBuf> {
-    let dir = cache();
-    let docs = dir.join(PACKAGE).join("Documentation/netlink");
-    if docs.join("specs").is_dir() {
-        return Ok(docs);
+impl Source {
+    pub fn specs(&self) -> PathBuf {
+        self.root.join("Documentation/netlink/specs")
+    }
+
+    /// `include/uapi/linux/NAME`.
+    pub fn uapi(&self, name: &str) -> PathBuf {
+        self.root.join("include/uapi/linux").join(name)
+    }
+}
+
+/// The source, fetching and unpacking it if it is not cached yet.
+pub fn fetch() -> Result<Source> {
+    let dir = paths::cache().join("linux-source");
+    let root = dir.join(format!("{PACKAGE}_{VERSION}"));
+    let done = root.join(".nlmon-unpacked");
+    if done.exists() {
+        return Ok(Source { root });
     }
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let deb = find_deb(&dir)?;
-    let deb = match deb {
-        Some(deb) => deb,
-        None => {
-            println!("codegen: apt-get download {PACKAGE}");
-            let download = || {
-                exec::status(
-                    Command::new("apt-get")
-                        .args(["download", "-q", "-o", "APT::Sandbox::User=root", PACKAGE])
-                        .current_dir(&dir),
-                )
-            };
-            // A machine whose package lists were never fetched knows no
-            // such package: fetch them once and try again.
-            if download().is_err() {
-                apt::apt_get(&["update", "-q"])?;
-                download().with_context(|| format!("cannot download {PACKAGE}"))?;
-            }
-            find_deb(&dir)?.with_context(|| format!("apt-get download left no {PACKAGE} .deb"))?
-        }
-    };
+    let deb = download(&dir)?;
     println!(
-        "codegen: extracting Documentation/netlink from {}",
+        "codegen: extracting {} from {}",
+        KEEP.join(", "),
         deb.display()
     );
+    let tmp = dir.join(format!("{PACKAGE}_{VERSION}.tmp"));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp)?;
     // The .deb holds the source as a tar.xz; stream it through and keep only
-    // the specs (a few hundred KiB of the ~150 MB).
+    // the specs and headers (a few MiB of the 167 MB).
+    let members: Vec<String> = KEEP.iter().map(|k| format!("'{PACKAGE}/{k}/*'")).collect();
     let script = format!(
-        "dpkg-deb --fsys-tarfile '{deb}' | tar -x --wildcards '*/{PACKAGE}.tar.xz' -O | xz -dc | tar -x --wildcards '{PACKAGE}/Documentation/netlink/*'",
+        "dpkg-deb --fsys-tarfile '{deb}' | tar -x --wildcards '*/{PACKAGE}.tar.xz' -O | xz -dc | tar -x --strip-components=1 --wildcards {}",
+        members.join(" "),
         deb = deb.display()
     );
-    exec::status(Command::new("sh").args(["-c", &script]).current_dir(&dir))?;
-    if !docs.join("specs").is_dir() {
-        bail!("{} has no Documentation/netlink/specs", deb.display());
+    exec::status(Command::new("sh").args(["-c", &script]).current_dir(&tmp))?;
+    for k in KEEP {
+        if !tmp.join(k).is_dir() {
+            bail!("{} has no {k}", deb.display());
+        }
     }
-    // The specs are all that is needed of the 150 MB package.
+    let _ = fs::remove_dir_all(&root);
+    fs::rename(&tmp, &root)?;
+    fs::write(&done, format!("{PACKAGE} {VERSION}\n"))?;
     fs::remove_file(&deb).with_context(|| format!("cannot remove {}", deb.display()))?;
-    Ok(docs)
+    Ok(Source { root })
 }
 
-fn find_deb(dir: &Path) -> Result<Option<PathBuf>> {
-    let mut debs: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(PACKAGE) && n.ends_with(".deb"))
-        })
-        .collect();
-    debs.sort();
-    Ok(debs.pop())
+/// The pinned .deb in `dir`, downloaded (and its checksum checked) unless
+/// it is there already.
+fn download(dir: &Path) -> Result<PathBuf> {
+    // apt names the file with the version's ':' and '~' as they are.
+    let deb = dir.join(format!("{PACKAGE}_{VERSION}_all.deb"));
+    if !deb.exists() {
+        let apt = PrivateApt::new(&dir.join(format!("apt-{SUITE}")))?;
+        let want = format!("{PACKAGE}={VERSION}");
+        println!("codegen: apt-get download {want} ({SUITE})");
+        // A fresh private list knows no package: fetch it once and retry.
+        if apt.get(&["download", "-q", &want], dir).is_err() {
+            apt.get(&["update", "-q"], dir)?;
+            apt.get(&["download", "-q", &want], dir)
+                .with_context(|| format!("cannot download {want} from {SUITE}"))?;
+        }
+    }
+    let sum = exec::stdout(Command::new("sha256sum").arg(&deb))?;
+    if sum.split_whitespace().next() != Some(SHA256) {
+        let _ = fs::remove_file(&deb);
+        bail!(
+            "{} does not have the pinned SHA-256 {SHA256}",
+            deb.display()
+        );
+    }
+    Ok(deb)
+}
+
+/// An APT configuration of its own (sources, lists, cache) for one Debian
+/// suite, used through `APT_CONFIG`.
+struct PrivateApt {
+    config: PathBuf,
+}
+
+impl PrivateApt {
+    fn new(dir: &Path) -> Result<Self> {
+        for sub in ["lists/partial", "cache/archives/partial"] {
+            fs::create_dir_all(dir.join(sub))
+                .with_context(|| format!("cannot create {}", dir.join(sub).display()))?;
+        }
+        let sources = dir.join("sources.list");
+        fs::write(
+            &sources,
+            format!(
+                "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian {SUITE} main\n"
+            ),
+        )?;
+        let config = dir.join("apt.conf");
+        fs::write(
+            &config,
+            format!(
+                "Dir::Etc::sourcelist \"{}\";\nDir::Etc::sourceparts \"-\";\nDir::State::Lists \"{}\";\nDir::Cache \"{}\";\nAPT::Sandbox::User \"root\";\n",
+                sources.display(),
+                dir.join("lists").display(),
+                dir.join("cache").display()
+            ),
+        )?;
+        Ok(Self { config })
+    }
+
+    fn get(&self, args: &[&str], cwd: &Path) -> Result<()> {
+        exec::status(
+            Command::new("apt-get")
+                .env("APT_CONFIG", &self.config)
+                .args(args)
+                .current_dir(cwd),
+        )
+    }
 }

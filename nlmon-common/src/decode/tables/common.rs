@@ -1,6 +1,7 @@
 //! Tables every protocol shares: address families, the extended ack
 //! attributes, netfilter's `nfgenmsg` and subsystem numbers.
 
+use super::dsl::enumeration;
 use crate::decode::{
     generated,
     table::{Attr, AttrKind, AttrSet, Enum, Hint, Scalar},
@@ -97,3 +98,24 @@ pub fn nfnl_subsystem(id: u8) -> Option<&'static str> {
     ];
     NAMES.get(id as usize).copied()
 }
+
+/// `IPPROTO_*` (`include/uapi/linux/in.h`), for protocol fields.
+pub static IPPROTO: Enum = enumeration(
+    "ipproto",
+    &[
+        (0, "ip"),
+        (1, "icmp"),
+        (2, "igmp"),
+        (4, "ipip"),
+        (6, "tcp"),
+        (17, "udp"),
+        (41, "ipv6"),
+        (47, "gre"),
+        (50, "esp"),
+        (51, "ah"),
+        (58, "icmpv6"),
+        (132, "sctp"),
+        (136, "udplite"),
+        (255, "raw"),
+    ],
+);

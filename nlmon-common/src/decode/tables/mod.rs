@@ -14,17 +14,14 @@ mod rt_common;
 mod rt_dcb;
 pub mod rt_linkinfo;
 mod rt_misc;
-mod rt_neigh;
 mod rt_nexthop;
-mod rt_rule;
 mod seg6;
 mod selinux;
 pub mod sock_diag;
 pub mod uevent;
-mod wireguard;
 mod xfrm;
 
-pub use common::{ADDRESS_FAMILY, EXTACK, NFPROTO, nfnl_subsystem};
+pub use common::{ADDRESS_FAMILY, EXTACK, IPPROTO, NFPROTO, nfnl_subsystem};
 
 use super::table::{Attr, Family};
 
@@ -38,15 +35,12 @@ pub fn binary_override(name: &str) -> Option<&'static Attr> {
 
 /// Families described here rather than generated from specs.
 pub static ALL: &[&Family] = &[
-    &rt_neigh::FAMILY,
-    &rt_rule::FAMILY,
     &rt_nexthop::FAMILY,
     &rt_misc::FAMILY,
     &xfrm::FAMILY,
     &nf_conntrack::FAMILY,
     &nf_misc::FAMILY,
     &nl80211::FAMILY,
-    &wireguard::FAMILY,
     &seg6::FAMILY,
     &audit::FAMILY,
     &rt_dcb::FAMILY,

@@ -3,7 +3,7 @@
 //! `include/uapi/linux/netfilter/nfnetlink_conntrack.h`. Numbers in these
 //! attributes travel in network byte order.
 
-use super::{dsl::*, rt_rule::IPPROTO};
+use super::{IPPROTO, dsl::*};
 use crate::decode::generated::nftables::STRUCT_NFGENMSG as NFGENMSG;
 use crate::decode::table::{AttrSet, Enum, Family, Hint, OpKind};
 

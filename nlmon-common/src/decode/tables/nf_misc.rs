@@ -2,7 +2,7 @@
 //! packet queueing (`NFNL_SUBSYS_QUEUE`, `nfnetlink_queue.h`) and ipset
 //! (`NFNL_SUBSYS_IPSET`, `ipset/ip_set.h`), which have no YNL spec.
 
-use super::{dsl::*, rt_rule::IPPROTO};
+use super::{IPPROTO, dsl::*};
 use crate::decode::generated::nftables::STRUCT_NFGENMSG as NFGENMSG;
 use crate::decode::table::{AttrSet, Enum, Family, Hint, OpKind, Struct};
 

@@ -46,18 +46,6 @@ pub static RT_SCOPE: Enum = enumeration(
     ],
 );
 
-/// `RT_TABLE_*` (ids above 255 travel in an attribute).
-pub static RT_TABLE: Enum = enumeration(
-    "rt-table",
-    &[
-        (0, "unspec"),
-        (252, "compat"),
-        (253, "default"),
-        (254, "main"),
-        (255, "local"),
-    ],
-);
-
 /// `LWTUNNEL_ENCAP_*` (`include/uapi/linux/lwtunnel.h`).
 pub static LWTUNNEL_ENCAP: Enum = enumeration(
     "lwtunnel-encap-types",

@@ -6,7 +6,7 @@ use super::{ADDRESS_FAMILY, dsl::*};
 use crate::decode::{
     generated::{
         rt_link::{SET_LINK_ATTRS, STRUCT_IFINFOMSG},
-        tc::SET_TC_ACT_ATTRS,
+        tc::SET_ACT_ATTRS,
     },
     table::{Attr, AttrKind, AttrSet, Dir, Family, OpKind, Struct},
 };
@@ -75,7 +75,7 @@ static TCAMSG: Struct = Struct {
 
 /// `TCA_ROOT_TAB`'s entries are numbered by position (1, 2, ...) and each is
 /// one action.
-static ACT_TAB_ENTRY: Attr = nest(0, "act", &SET_TC_ACT_ATTRS);
+static ACT_TAB_ENTRY: Attr = nest(0, "act", &SET_ACT_ATTRS);
 
 static TCA_ROOT_ATTRS: AttrSet = AttrSet {
     name: "tca-root-attrs",

@@ -4,7 +4,7 @@
 //! carries a different header for each address family, named by its first
 //! byte: [`select`] picks the definition.
 
-use super::{ADDRESS_FAMILY, dsl::*, rt_rule::IPPROTO};
+use super::{ADDRESS_FAMILY, IPPROTO, dsl::*};
 use crate::decode::table::{
     AttrKind, AttrSet, Dir, Enum, Field, Hint, MsgDef, OpKind, Scalar, Struct,
 };

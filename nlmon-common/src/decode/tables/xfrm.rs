@@ -2,7 +2,7 @@
 //! `include/uapi/linux/xfrm.h`. Algorithm keys are secret: the algorithm's
 //! name and key length show, the key bytes after them do not.
 
-use super::{ADDRESS_FAMILY, dsl::*, rt_rule::IPPROTO};
+use super::{ADDRESS_FAMILY, IPPROTO, dsl::*};
 use crate::decode::table::{AttrSet, Enum, Family, Hint, OpKind, Struct};
 
 static MODE: Enum = enumeration(
