@@ -12,7 +12,10 @@ use std::{
 use anyhow::{Context as _, Result, bail};
 use serde_yaml::Value;
 
-use super::{fixes, source, uapi::Headers};
+use super::{
+    fixes, source,
+    uapi::{Headers, Source},
+};
 
 /// Netlink-raw specs carry no C names; these give their messages and
 /// attributes the kernel's UAPI prefixes.
@@ -525,8 +528,39 @@ fn extra_msgs(family: &str) -> &'static [(&'static str, u64, &'static str)] {
     }
 }
 
+/// The message names of a family's UAPI enum by number, for replies whose
+/// number no request of the spec has. Families whose specs name every reply
+/// need none.
+fn message_names(
+    family: &str,
+    headers: &mut Headers,
+) -> Result<BTreeMap<u64, (String, &'static str)>> {
+    let (header, first, prefix, base) = match family {
+        f if f.starts_with("rt-") => ("rtnetlink.h", "RTM_NEWLINK", "RTM_", 0),
+        "nftables" => (
+            "netfilter/nf_tables.h",
+            "NFT_MSG_NEWTABLE",
+            "NFT_MSG_",
+            NFNL_SUBSYS_NFTABLES << 8,
+        ),
+        "devlink" => ("devlink.h", "DEVLINK_CMD_UNSPEC", "DEVLINK_CMD_", 0),
+        _ => return Ok(BTreeMap::new()),
+    };
+    let mut names = BTreeMap::new();
+    for (name, value) in headers.constants(Source::Enum { header, first })? {
+        let op = name.strip_prefix(prefix).unwrap_or(&name);
+        let kind = op_kind(&op.to_ascii_lowercase().replace('_', "-"));
+        // The first name of a number wins (aliases follow it).
+        names.entry(base + value).or_insert((name, kind));
+    }
+    Ok(names)
+}
+
+/// nf_tables' subsystem number in the high byte of its message types.
+const NFNL_SUBSYS_NFTABLES: u64 = 10;
+
 impl Spec<'_> {
-    fn messages(&self) -> Result<Vec<Msg>> {
+    fn messages(&self, headers: &mut Headers) -> Result<Vec<Msg>> {
         let ops = self.doc.get("operations").context("no operations")?;
         let prefix = match s(ops, "name-prefix") {
             Some(p) => p.to_owned(),
@@ -615,6 +649,7 @@ impl Spec<'_> {
             }
         }
         let extras = extra_msgs(&self.name);
+        let reply_names = message_names(&self.name, headers)?;
         for (value, op, name) in replies {
             if extras.iter().any(|e| e.1 == value) {
                 continue;
@@ -625,7 +660,13 @@ impl Spec<'_> {
             // alone numbers its replies in an enum of their own.
             let (name, kind) = match requests.get(&value) {
                 Some((n, k)) if self.name != "ethtool" => (n.clone(), *k),
-                _ => (name, "OpKind::Other"),
+                // A reply numbered apart from every request is the kernel's
+                // own message of that number (NFT_MSG_NEWGEN answers
+                // NFT_MSG_GETGEN), not the request's name.
+                _ => match reply_names.get(&value) {
+                    Some((n, k)) => (n.clone(), *k),
+                    None => (name, "OpKind::Other"),
+                },
             };
             out.push(Msg {
                 name,
@@ -717,7 +758,7 @@ pub fn module(file: &str, yaml: &str, headers: &mut Headers) -> Result<String> {
         spec.emit_submsg(sm);
     }
     let msgs = spec
-        .messages()
+        .messages(headers)
         .with_context(|| format!("{file}: operations"))?;
     let enums: Vec<&Value> = spec.enums.values().copied().collect();
     for e in enums {

@@ -126,11 +126,18 @@ fn enum_from(text: &str, first: &str) -> Result<Vec<(String, u64)>> {
             }
             let (name, value) = match m.split_once('=') {
                 Some((n, v)) => {
-                    let v = v.trim();
-                    let value = literal(v)
-                        .or_else(|| out.iter().find(|(n, _)| n == v).map(|p| p.1))
-                        .with_context(|| format!("cannot read the value of {m}"))?;
-                    (n.trim(), value)
+                    let (n, v) = (n.trim(), v.trim());
+                    let Some(value) =
+                        literal(v).or_else(|| out.iter().find(|(o, _)| o == v).map(|p| p.1))
+                    else {
+                        // Bounds such as `X_MAX = __X_MAX - 1` are left out
+                        // anyway.
+                        if n.ends_with("_MAX") {
+                            continue;
+                        }
+                        bail!("cannot read the value of {m}");
+                    };
+                    (n, value)
                 }
                 None => (m, next),
             };
@@ -163,7 +170,7 @@ mod tests {
     #[test]
     fn enums_and_defines() {
         let text = strip_comments(
-            "enum a { X_A = 3, /* c */ X_B, X_C = X_A,\n __X_MAX };\n#define P_ONE 1 // x\n#define P_TWO 0x10U\n#define Q 3\n",
+            "enum a { X_A = 3, /* c */ X_B, X_C = X_A,\n __X_MAX, X_MAX = __X_MAX - 1 };\n#define P_ONE 1 // x\n#define P_TWO 0x10U\n#define Q 3\n",
         );
         assert_eq!(
             enum_from(&text, "X_B").unwrap(),

@@ -146,10 +146,10 @@ pub static FAMILY: Family = Family {
             attrs: Some(&SET_SETELEM_LIST_ATTRS),
         },
         MsgDef {
-            name: "NFT_MSG_GETGEN",
+            name: "NFT_MSG_NEWGEN",
             value: 2575,
             dir: Dir::Reply,
-            kind: OpKind::Other,
+            kind: OpKind::New,
             header: Some(&STRUCT_NFGENMSG),
             attrs: Some(&SET_GEN_ATTRS),
         },

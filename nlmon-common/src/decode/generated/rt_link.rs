@@ -42,10 +42,10 @@ pub static FAMILY: Family = Family {
             attrs: Some(&SET_LINK_ATTRS),
         },
         MsgDef {
-            name: "RTM_GETSTATS",
+            name: "RTM_NEWSTATS",
             value: 92,
             dir: Dir::Reply,
-            kind: OpKind::Other,
+            kind: OpKind::New,
             header: Some(&STRUCT_IF_STATS_MSG),
             attrs: Some(&SET_STATS_ATTRS),
         },

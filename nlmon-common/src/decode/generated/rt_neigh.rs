@@ -34,10 +34,10 @@ pub static FAMILY: Family = Family {
             attrs: Some(&SET_NEIGHBOUR_ATTRS),
         },
         MsgDef {
-            name: "RTM_GETNEIGHTBL",
+            name: "RTM_NEWNEIGHTBL",
             value: 64,
             dir: Dir::Reply,
-            kind: OpKind::Other,
+            kind: OpKind::New,
             header: Some(&STRUCT_NDTMSG),
             attrs: Some(&SET_NDT_ATTRS),
         },
