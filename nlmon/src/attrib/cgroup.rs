@@ -149,6 +149,15 @@ impl Cgroups {
         }
     }
 
+    /// As without CAP_DAC_READ_SEARCH: ids found by walking the tree.
+    #[cfg(test)]
+    pub fn walking(mount: Option<PathBuf>) -> Self {
+        Self {
+            walk_only: true,
+            ..Self::at(mount)
+        }
+    }
+
     pub fn mount(&self) -> Option<&Path> {
         self.mount.as_deref()
     }

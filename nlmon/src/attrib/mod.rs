@@ -11,7 +11,12 @@ pub mod netns;
 pub mod path;
 pub mod runtime;
 
-use std::{collections::HashMap, fmt, sync::Arc};
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use serde::{Serialize, Serializer};
 
@@ -134,12 +139,20 @@ pub fn serialize_name<S: Serializer>(n: &Option<Arc<str>>, s: S) -> Result<S::Ok
 /// cgroups remembered at most; the cache starts over when full.
 const MAX_CGROUPS: usize = 8192;
 
+/// A cgroup not found is looked for again after this long: without
+/// CAP_DAC_READ_SEARCH (as under nlmon.service) ids are found by walking
+/// the tree, at most once a second, so a cgroup made just after a walk is
+/// missed once, not for good.
+const RETRY_MISS: Duration = Duration::from_secs(1);
+
 /// Resolves and caches attributions and namespace names.
 pub struct Attributor {
     cgroups: cgroup::Cgroups,
     runtimes: runtime::Runtimes,
     netns: netns::Netns,
-    cache: HashMap<u64, Option<Arc<Attribution>>>,
+    cache: HashMap<u64, Arc<Attribution>>,
+    /// Ids not found, and when.
+    missed: HashMap<u64, Instant>,
 }
 
 impl Attributor {
@@ -158,6 +171,7 @@ impl Attributor {
             runtimes: runtime::Runtimes::new(roots),
             netns,
             cache: HashMap::new(),
+            missed: HashMap::new(),
         }
     }
 
@@ -187,14 +201,33 @@ impl Attributor {
             return None;
         }
         if let Some(a) = self.cache.get(&id) {
-            return a.clone();
+            return Some(a.clone());
         }
-        let a = self.cgroups.path_of(id).map(|p| Arc::new(self.describe(p)));
+        if self
+            .missed
+            .get(&id)
+            .is_some_and(|t| t.elapsed() < RETRY_MISS)
+        {
+            return None;
+        }
         if self.cache.len() >= MAX_CGROUPS {
             self.cache.clear();
         }
-        self.cache.insert(id, a.clone());
-        a
+        if self.missed.len() >= MAX_CGROUPS {
+            self.missed.clear();
+        }
+        match self.cgroups.path_of(id) {
+            Some(p) => {
+                let a = Arc::new(self.describe(p));
+                self.missed.remove(&id);
+                self.cache.insert(id, a.clone());
+                Some(a)
+            }
+            None => {
+                self.missed.insert(id, Instant::now());
+                None
+            }
+        }
     }
 
     /// What a path names, with names from the runtimes' state.
@@ -288,6 +321,45 @@ mod tests {
         assert_eq!(v["process"]["container"]["name"], "web");
         assert_eq!(v["socket"]["netns_name"], "blue");
         assert_eq!(ev.process.attrib.to_string(), " (podman:web)");
+    }
+
+    /// A cgroup made right after a walk is missed, then named once the
+    /// next walk is allowed: a miss is not remembered for good.
+    #[test]
+    fn a_cgroup_missed_once_is_found_later() {
+        use std::os::unix::fs::MetadataExt;
+        let Some(mount) = cgroup::cgroup2_mount() else {
+            eprintln!("skipped: no cgroup2 mount");
+            return;
+        };
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+        let rel = own
+            .lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .unwrap()
+            .trim_end_matches('/')
+            .to_owned();
+        let mut a = Attributor::with(
+            cgroup::Cgroups::walking(Some(mount.clone())),
+            runtime::Roots::default(),
+            netns::Netns::with(None, vec![]),
+        );
+        // A first lookup walks the tree.
+        assert!(a.cgroup(u64::MAX - 1).is_none());
+        let name = format!("nlmon-test-miss-{}", std::process::id());
+        let path = format!("{rel}/{name}");
+        let dir = mount.join(path.trim_start_matches('/'));
+        if let Err(e) = std::fs::create_dir(&dir) {
+            eprintln!("skipped: cannot make a cgroup ({e})");
+            return;
+        }
+        let id = std::fs::metadata(&dir).unwrap().ino();
+        let first = a.cgroup(id);
+        std::thread::sleep(RETRY_MISS + Duration::from_millis(100));
+        let later = a.cgroup(id);
+        std::fs::remove_dir(&dir).unwrap();
+        assert!(first.is_none(), "found before the next walk was allowed");
+        assert_eq!(later.and_then(|a| a.cgroup.clone()), Some(path));
     }
 
     /// This process's own cgroup, resolved from its id as a record gives it.
