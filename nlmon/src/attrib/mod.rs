@@ -187,12 +187,34 @@ impl Attributor {
                 .get()
                 .filter(|a| a.container.is_some())
                 .and_then(Attribution::label)
-            && netns::inode(&format!("/proc/{}/ns/net", ev.process.tgid)) == Some(ino)
+            && self.container_lives_in(ev, ino)
         {
-            // The container's own namespace: its process lives in it.
             name = Some(self.netns.name_container(ino, &label));
         }
         ev.socket.netns_name = name;
+    }
+
+    /// Whether namespace `ino` is the container's own: the process lives in
+    /// it, or (when it has exited already, as a short `ip` does) one of the
+    /// processes still in its cgroup does.
+    fn container_lives_in(&self, ev: &Event, ino: u32) -> bool {
+        /// Processes of the cgroup looked at, at most.
+        const PROCS: usize = 16;
+        if netns::inode(&format!("/proc/{}/ns/net", ev.process.tgid)) == Some(ino) {
+            return true;
+        }
+        let (Some(mount), Some(cg)) = (
+            self.cgroups.mount(),
+            ev.process.attrib.get().and_then(|a| a.cgroup.as_deref()),
+        ) else {
+            return false;
+        };
+        let procs = mount.join(cg.trim_start_matches('/')).join("cgroup.procs");
+        std::fs::read_to_string(procs).is_ok_and(|list| {
+            list.lines()
+                .take(PROCS)
+                .any(|pid| netns::inode(&format!("/proc/{pid}/ns/net")) == Some(ino))
+        })
     }
 
     /// The attribution of a cgroup id, resolved on first sight.
