@@ -117,7 +117,7 @@ pub fn from_comment<'a>(
         container,
         pod,
     };
-    let attrib = Attrib((a != Attribution::default()).then(|| Arc::new(a)));
+    let attrib = Attrib::known(a);
     (attrib, get("netns_name").map(Arc::from))
 }
 

@@ -18,13 +18,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::event::Event;
 
 /// A container: `runtime` is `docker`, `podman`, `containerd`, `cri-o` or
 /// `cri`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Container {
     pub runtime: String,
     pub id: String,
@@ -32,15 +32,17 @@ pub struct Container {
 }
 
 /// A Kubernetes pod.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pod {
     pub uid: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
 }
 
-/// What is known of a process's cgroup.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// What is known of a process's cgroup (read back from JSON lines by
+/// `nlmon history`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Attribution {
     /// cgroup v2 path below the cgroup2 mount (`/system.slice/x.service`).
     pub cgroup: Option<String>,
@@ -95,6 +97,16 @@ pub struct Attrib(pub Option<Arc<Attribution>>);
 impl Attrib {
     pub fn get(&self) -> Option<&Attribution> {
         self.0.as_deref()
+    }
+
+    /// An attribution read back from an output; none when nothing is known.
+    pub fn known(a: Attribution) -> Self {
+        Self((a != Attribution::default()).then(|| Arc::new(a)))
+    }
+
+    /// The label text lines show after `comm[pid]`.
+    pub fn label(&self) -> Option<String> {
+        self.get().and_then(Attribution::label)
     }
 }
 

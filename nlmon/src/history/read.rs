@@ -97,6 +97,9 @@ struct LineProcess {
     comm: String,
     #[serde(default)]
     cgroup_id: u64,
+    /// cgroup, unit, container, pod (null or absent when unknown).
+    #[serde(flatten)]
+    attrib: crate::attrib::Attribution,
 }
 
 #[derive(Deserialize)]
@@ -138,7 +141,7 @@ fn from_json(line: &[u8]) -> anyhow::Result<Option<Event>> {
             uid: l.process.uid,
             comm: l.process.comm,
             cgroup_id: l.process.cgroup_id,
-            attrib: Default::default(),
+            attrib: crate::attrib::Attrib::known(l.process.attrib),
         },
         socket: Socket {
             protocol: l.socket.protocol,
