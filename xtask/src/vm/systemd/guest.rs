@@ -33,6 +33,7 @@ check "nlmon.service is active (Type=notify: READY=1 after attach)" systemctl is
 say "status: $(systemctl show -p StatusText --value nlmon)"
 say "$(journalctl -u nlmon --no-pager -o cat | grep 'attached with')"
 check "BPF links present while running" our_links
+check "the daemon learned the generic netlink families at start" not sh -c "journalctl -u nlmon --no-pager -o cat | grep 'cannot list generic netlink families' >/dev/console"
 
 ip netns add vmtest
 ip -n vmtest link add d0 type veth peer name d1 & p1=$!; wait $p1
