@@ -107,7 +107,9 @@ impl<W: Write> PcapngWriter<W> {
         Ok(())
     }
 
-    fn packet(
+    /// Writes one packet of `ev` holding `msg` (`orig` bytes on the wire)
+    /// with this comment.
+    pub(super) fn packet(
         &mut self,
         ev: &Event,
         ts: u64,
