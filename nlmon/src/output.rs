@@ -38,9 +38,10 @@ impl<W: Write> Sink for PcapngSink<W> {
         self.0.flush()
     }
 
-    /// pcapng stores the bytes; it reads only a message's length.
+    /// pcapng stores the bytes; it reads only a message's length, and
+    /// the interface names it is shown with, for the packet's comment.
     fn detail(&self) -> Detail {
-        Detail::Headers
+        Detail::Names
     }
 }
 

@@ -28,7 +28,7 @@ use crate::{
     event::{Event, Kind},
     extack::Reasons,
     filter::{Filter, Select},
-    ifnames::IfNames,
+    ifnames::{IfNames, Used},
     link::{Hdr, Link, Linker},
     summary::Summary,
 };
@@ -46,6 +46,9 @@ pub struct Shown {
     /// ([`Detail::Line`]); else `message.summary()` gives it.
     pub line: Option<String>,
     pub link: Option<Link>,
+    /// The interface names the message was shown with (from
+    /// [`Detail::Names`] on), by index: what pcapng records beside it.
+    pub ifnames: Used,
 }
 
 /// How much of each message a sink needs decoded: the tree costs several
@@ -54,6 +57,10 @@ pub struct Shown {
 pub enum Detail {
     /// Names, flags, errors (`Decoder::decode_headers`).
     Headers,
+    /// Those and the interface names the message's indexes have
+    /// (`Decoder::name_indexes`), for an output that keeps them beside the
+    /// bytes.
+    Names,
     /// Those and the summary line (`Decoder::summaries`).
     Line,
     /// The whole tree (`Decoder::decode`).
@@ -307,12 +314,16 @@ impl Pipeline {
         let (p, data) = (ev.socket.protocol, &ev.data[..]);
         let mut names = self.names.for_event(ev);
         let msgs: Vec<(Message, Option<String>)> = match detail {
-            Detail::Headers => self
-                .decoder
-                .decode_headers(p, data)
-                .into_iter()
-                .map(|m| (m, None))
-                .collect(),
+            Detail::Headers | Detail::Names => {
+                if detail == Detail::Names {
+                    self.decoder.name_indexes(p, data, &mut names);
+                }
+                self.decoder
+                    .decode_headers(p, data)
+                    .into_iter()
+                    .map(|m| (m, None))
+                    .collect()
+            }
             Detail::Line => self
                 .decoder
                 .summaries_with(p, data, &mut names)
@@ -328,13 +339,15 @@ impl Pipeline {
         };
         let count = msgs.len();
         msgs.into_iter()
+            .zip(names.used(count))
             .enumerate()
-            .map(|(index, (message, line))| Shown {
+            .map(|(index, ((message, line), ifnames))| Shown {
                 index,
                 count,
                 message,
                 line,
                 link: None,
+                ifnames,
             })
             .collect()
     }
@@ -344,6 +357,7 @@ impl Pipeline {
         for (s, full) in msgs.iter_mut().zip(self.decode(ev, detail)) {
             s.message = full.message;
             s.line = full.line;
+            s.ifnames = full.ifnames;
         }
     }
 }
@@ -602,6 +616,23 @@ pub(crate) mod tests {
         msg_seq(NLMSG_ERROR, 0x100, seq, &p)
     }
 
+    /// `RTM_NEWLINK` naming interface `index`.
+    pub(crate) fn newlink(index: i32, name: &str) -> Vec<u8> {
+        let mut p = vec![0u8; 16];
+        p[4..8].copy_from_slice(&index.to_ne_bytes());
+        let attr = [name.as_bytes(), &[0]].concat();
+        p.extend((4 + attr.len() as u16).to_ne_bytes());
+        p.extend(3u16.to_ne_bytes());
+        p.extend(&attr);
+        p.resize(p.len().next_multiple_of(4), 0);
+        msg(16, 0, &p)
+    }
+
+    /// `RTM_NEWADDR` of a /24 on interface `index`.
+    pub(crate) fn newaddr(index: u32) -> Vec<u8> {
+        msg(20, 0, &[[2, 24, 0, 0], index.to_ne_bytes()].concat())
+    }
+
     /// The events decoded as the pipeline does (names and links).
     pub(crate) fn decoded(events: Vec<Event>) -> Vec<Decoded> {
         Pipeline::new(PipelineOptions::default()).decode_batch(events, Detail::Headers, None)
@@ -642,6 +673,66 @@ pub(crate) mod tests {
             (20, 9, 100, 30)
         );
         assert_eq!(out[0].msgs[0].link, None, "a request answers nothing");
+    }
+
+    /// The interface names of each message of a decoded event.
+    fn ifnames(d: &Decoded) -> Vec<Used> {
+        d.msgs.iter().map(|s| s.ifnames.clone()).collect()
+    }
+
+    #[test]
+    fn each_message_keeps_the_interface_names_it_was_shown_with() {
+        // Namespace 1 is nobody's: nothing is asked of the kernel.
+        let mut links = event(
+            0,
+            Direction::FromKernel,
+            [newlink(3, "old"), newlink(5, "b")].concat(),
+        );
+        links.socket.netns = 1;
+        let mut addrs = event(
+            0,
+            Direction::FromKernel,
+            [newaddr(3), newaddr(5), newaddr(9)].concat(),
+        );
+        addrs.socket.netns = 1;
+        let decode = |addrs: &Event, detail| {
+            Pipeline::new(PipelineOptions::default()).decode_batch(
+                vec![links.clone(), addrs.clone()],
+                detail,
+                None,
+            )
+        };
+        let learned = vec![vec![(3, "old".into())], vec![(5, "b".into())], vec![]];
+        for detail in [Detail::Names, Detail::Line, Detail::Tree] {
+            let out = decode(&addrs, detail);
+            assert_eq!(ifnames(&out[1]), learned, "{detail:?}");
+        }
+        let out = decode(&addrs, Detail::Headers);
+        assert_eq!(
+            ifnames(&out[1]),
+            [vec![], vec![], vec![]],
+            "headers name nothing"
+        );
+        // A name the capture recorded with the message is the name it had
+        // then: it wins over one learned earlier in the file.
+        addrs.ifnames = vec![(3, "new".into())];
+        let out = decode(&addrs, Detail::Tree);
+        assert_eq!(
+            ifnames(&out[1])[..2],
+            [vec![(3, "new".into())], vec![(5, "b".into())]]
+        );
+        let index = |m: &Message| {
+            m.body
+                .iter()
+                .find(|n| n.name == "ifa_index")
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            index(&out[1].msgs[0].message).ifname.as_deref(),
+            Some("new")
+        );
+        assert_eq!(index(&out[1].msgs[2].message).ifname, None);
     }
 
     #[test]

@@ -636,6 +636,63 @@ mod tests {
         assert_eq!(back, [e]);
     }
 
+    #[test]
+    fn each_packet_keeps_the_interface_names_its_message_was_shown_with() {
+        use crate::{
+            filter::Filter,
+            output::PcapngSink,
+            pipeline::{
+                Detail, Pipeline, PipelineOptions, Single,
+                tests::{newaddr, newlink},
+            },
+        };
+        // Namespace 1 is nobody's: names come from the links only.
+        let mut links = event(
+            [newlink(3, "v0"), newlink(5, "v 1")].concat(),
+            Direction::FromKernel,
+        );
+        links.socket.netns = 1;
+        let mut addrs = event(
+            [newaddr(3), newaddr(5), newaddr(9)].concat(),
+            Direction::FromKernel,
+        );
+        addrs.socket.netns = 1;
+        let mut single = Single::new(Filter::default(), PipelineOptions::default(), None);
+        let mut sink = PcapngSink(PcapngWriter::new(Vec::new()).unwrap());
+        single.process(vec![links, addrs], &mut sink).unwrap();
+        let back = read(&sink.0.into_inner()).unwrap();
+        let v0 = vec![(3, "v0".into())];
+        let v1 = vec![(5, "v 1".into())];
+        let names: Vec<_> = back.iter().map(|e| e.ifnames.clone()).collect();
+        assert_eq!(
+            names,
+            [v0.clone(), v1.clone(), v0.clone(), v1.clone(), vec![]]
+        );
+        // Without the links (a capture that starts later), -r names the
+        // addresses' interfaces from the comments alone.
+        let out = Pipeline::new(PipelineOptions::default()).decode_batch(
+            back[2..].to_vec(),
+            Detail::Tree,
+            None,
+        );
+        let shown: Vec<_> = out.iter().map(|d| d.msgs[0].ifnames.clone()).collect();
+        assert_eq!(shown, [v0, v1, vec![]]);
+        let node = |i: usize| {
+            out[i].msgs[0]
+                .message
+                .body
+                .iter()
+                .find(|n| n.name == "ifa_index")
+                .unwrap()
+                .ifname
+                .clone()
+        };
+        assert_eq!(
+            (node(0), node(1), node(2)),
+            (Some("v0".into()), Some("v 1".into()), None)
+        );
+    }
+
     /// A file whose one packet carries `comment`.
     fn commented(comment: &str) -> (Event, Vec<u8>) {
         let e = event(nlmsg(16, 2, 5, &[0; 16]), Direction::FromKernel);
