@@ -315,7 +315,7 @@ impl Tracker {
     ) -> Option<Change> {
         let o = objects::object(m)?;
         let names = &mut self.names;
-        let mut name = |i: u32| names.name(ev, i).map(str::to_owned);
+        let mut name = |i: u32| names.name(ev, i).map(|n| n.to_string());
         let key = o.key(&mut name);
         let description = o.description(&mut name);
         let mut object = serde_json::Map::new();
