@@ -16,7 +16,10 @@ use std::{
     time::SystemTime,
 };
 
-use nlmon_common::decode::{Message, objects};
+use nlmon_common::{
+    decode::{Message, objects},
+    nlmsg::{NLM_F_ACK, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_MIN_TYPE},
+};
 use serde::Serialize;
 
 use crate::{
@@ -25,12 +28,6 @@ use crate::{
     link::Link,
     pipeline::Shown,
 };
-
-const NLM_F_REQUEST: u16 = 0x1;
-const NLM_F_MULTI: u16 = 0x2;
-const NLM_F_ACK: u16 = 0x4;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_MIN_TYPE: u16 = 16;
 
 /// Requests waiting for their ack, and requests seen (whose notifications
 /// would repeat them), are both bounded.
