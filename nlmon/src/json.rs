@@ -92,6 +92,10 @@ pub fn write_line(out: &mut Vec<u8>, ev: &Event, shown: Option<&Shown>) -> io::R
     let at = out.len();
     serde_json::to_writer(&mut *out, &tail)?;
     out.remove(at);
+    // The change this message completes, when the pipeline tracks them.
+    if let Some(p) = shown.and_then(|s| s.change.as_deref()) {
+        crate::change::sink::append_change(out, &p.change)?;
+    }
     Ok(())
 }
 
@@ -168,6 +172,7 @@ mod tests {
             line: None,
             link: None,
             ifnames: Vec::new(),
+            change: None,
         };
         let mut out = Vec::new();
         write_line(&mut out, &ev, Some(&shown)).unwrap();

@@ -100,11 +100,7 @@ async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
     let stdout = io::BufWriter::new(io::stdout());
     let sinks: Vec<Box<dyn Sink>> = match &args.write {
         Some(path) => vec![Box::new(PcapngSink::create(path)?)],
-        None if args.changes => vec![nlmon::change::sink::boxed(
-            stdout,
-            args.json,
-            args.conflicts.config(),
-        )],
+        None if args.changes => vec![nlmon::change::sink::boxed(stdout, args.json)],
         None if args.json => vec![output::json(stdout)],
         None => {
             let opts = TextOptions {
@@ -117,8 +113,12 @@ async fn run(args: &LiveArgs, gated: Option<Gated>) -> anyhow::Result<End> {
         }
     };
     let opts = args.capture_options(&filter);
+    // `--changes` shows changes; a JSON line carries the change its
+    // message completes.
+    let track = args.write.is_none() && (args.changes || args.json);
     let mut pipeline = Pipeline::new(PipelineOptions {
         show_secrets: args.show_secrets,
+        changes: track.then(|| args.conflicts.config()),
     });
     // Families registered before nlmon started are named from the start
     // (a capture file from elsewhere may use other ids: not for -r).

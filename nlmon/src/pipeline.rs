@@ -24,6 +24,7 @@ use nlmon_common::{
 };
 
 use crate::{
+    change::{Pending, Tracker, conflict},
     changes,
     event::{Event, Kind},
     extack::Reasons,
@@ -50,6 +51,10 @@ pub struct Shown {
     /// The interface names the message was shown with (from
     /// [`Detail::Names`] on), by index: what pcapng records beside it.
     pub ifnames: Used,
+    /// The change this message completes (its own, or that of the request
+    /// an ack answers), when the pipeline tracks changes
+    /// ([`PipelineOptions::changes`]).
+    pub change: Option<Arc<Pending>>,
 }
 
 /// How much of each message a sink needs decoded: the tree costs several
@@ -193,6 +198,9 @@ impl Selected {
 pub struct PipelineOptions {
     /// Show key material instead of `<redacted>`, and keep its bytes.
     pub show_secrets: bool,
+    /// Track changes to objects with these conflict thresholds: each
+    /// message that completes a change carries it ([`Shown::change`]).
+    pub changes: Option<conflict::Config>,
 }
 
 /// Decoder, linker and enrichment, with their state across batches.
@@ -205,6 +213,8 @@ pub struct Pipeline {
     opts: PipelineOptions,
     /// The kernel's reasons for failures, for requesters that did not ask.
     pub reasons: Reasons,
+    /// Changes, when the options ask for them.
+    tracker: Option<Tracker>,
 }
 
 impl Pipeline {
@@ -218,6 +228,7 @@ impl Pipeline {
             names: IfNames::default(),
             opts,
             reasons: Reasons::new(),
+            tracker: opts.changes.map(Tracker::new),
         }
     }
 
@@ -227,6 +238,10 @@ impl Pipeline {
         self.decoder.set_options(DecodeOptions {
             show_secrets: opts.show_secrets,
         });
+        match (&mut self.tracker, opts.changes) {
+            (Some(t), Some(c)) => t.conflicts.set_config(c),
+            (t, c) => *t = c.map(Tracker::new),
+        }
     }
 
     /// Decodes, links and enriches a batch of events, with any held back
@@ -326,6 +341,14 @@ impl Pipeline {
                 }
             }
             self.reasons.explain(&d.ev, &mut d.msgs);
+            // Changes last: a failure's result reads the reason. Messages
+            // decoded without their tree name no object, but acks need
+            // only their header.
+            if let Some(t) = &mut self.tracker {
+                for s in &mut d.msgs {
+                    s.change = t.message(&d.ev, s).pop().map(Arc::new);
+                }
+            }
         }
         out
     }
@@ -383,6 +406,7 @@ impl Pipeline {
                 line,
                 link: None,
                 ifnames,
+                change: None,
             })
             .collect()
     }

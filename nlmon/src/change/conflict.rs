@@ -10,7 +10,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Change, Outcome};
 
@@ -33,7 +33,7 @@ impl Default for Config {
 }
 
 /// A conflict as one change sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Episode {
     /// The writers and how many changes each made within the window.
     pub writers: BTreeMap<String, usize>,
@@ -85,6 +85,11 @@ impl Detector {
         self.config
     }
 
+    /// New thresholds (a reload); what was seen is kept.
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
     /// Notes a change; the episode it is part of, if any.
     pub fn note(&mut self, c: &Change) -> Option<Episode> {
         if c.result != Outcome::Ok && c.result != Outcome::Sent {
@@ -103,7 +108,7 @@ impl Detector {
             .objects
             .entry((c.netns, c.kind, c.key.clone()))
             .or_default();
-        s.recent.push_back((c.time, c.comm.clone()));
+        s.recent.push_back((c.time, c.writer()));
         while s
             .recent
             .front()

@@ -20,7 +20,7 @@ use nlmon_common::{
     decode::{Message, objects},
     nlmsg::{NLM_F_ACK, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_MIN_TYPE},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     event::{Event, Kind},
@@ -35,7 +35,7 @@ const MAX_PENDING: usize = 4096;
 const MAX_SEEN: usize = 4096;
 
 /// What came of a change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     /// Acknowledged, or notified by the kernel.
@@ -121,7 +121,69 @@ pub struct Change {
     pub notification: bool,
 }
 
+/// A change as JSON carries it: the `change` object of `nlmon --json`,
+/// the journal's `NLMON_CHANGE`.
+#[derive(Deserialize)]
+struct Record {
+    /// Nanoseconds since the epoch.
+    time: u128,
+    comm: String,
+    pid: u32,
+    #[serde(default)]
+    label: Option<String>,
+    netns: u32,
+    #[serde(default)]
+    netns_name: Option<String>,
+    kind: String,
+    action: objects::Verb,
+    key: String,
+    description: String,
+    #[serde(default)]
+    object: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    ifname: Option<String>,
+    result: Outcome,
+    #[serde(default)]
+    conflict: Option<conflict::Episode>,
+    #[serde(default)]
+    notification: bool,
+}
+
 impl Change {
+    /// Reads a change back from its JSON (see [`Record`]).
+    pub fn from_json(json: &[u8]) -> Result<Self, serde_json::Error> {
+        use serde::de::Error as _;
+        let r: Record = serde_json::from_slice(json)?;
+        let Some(kind) = objects::OBJECTS
+            .iter()
+            .map(|d| d.kind)
+            .find(|k| *k == r.kind)
+        else {
+            return Err(serde_json::Error::custom(format!(
+                "unknown object kind {:?}",
+                r.kind
+            )));
+        };
+        let ns = u64::try_from(r.time).unwrap_or(u64::MAX);
+        Ok(Self {
+            time: SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(ns),
+            comm: r.comm,
+            pid: r.pid,
+            label: r.label,
+            netns: r.netns,
+            netns_name: r.netns_name,
+            kind,
+            action: r.action,
+            key: r.key,
+            description: r.description,
+            object: r.object,
+            ifname: r.ifname,
+            result: r.result,
+            conflict: r.conflict,
+            notification: r.notification,
+        })
+    }
+
     /// The kind as the tool says it in a sentence (`rule`, not `nft rule`).
     fn word(&self) -> &'static str {
         self.kind.strip_prefix("nft ").unwrap_or(self.kind)
@@ -129,6 +191,37 @@ impl Change {
 
     /// `12:03:44 ip[4121] added address 10.0.0.1/24 dev veth0 (netns blue): ok`
     pub fn line(&self) -> String {
+        format!("{} {}", hms(self.time), self.text())
+    }
+
+    /// Who made it, as conflicts count writers: the process name, and its
+    /// unit, container or pod when known (`ip (nm-dispatcher.service)`).
+    pub fn writer(&self) -> String {
+        match &self.label {
+            Some(l) => format!("{} ({l})", self.comm),
+            None => self.comm.clone(),
+        }
+    }
+
+    /// `conflict: address 10.0.0.1/24 dev veth0 (netns blue) changed 4
+    /// times within 60 s by busybox ×2, ip ×2` (the journal's warning).
+    pub fn conflict_text(&self, ep: &conflict::Episode) -> String {
+        let netns = self
+            .netns_name
+            .as_deref()
+            .map(|n| format!(" (netns {n})"))
+            .unwrap_or_default();
+        format!(
+            "conflict: {} {}{netns}: {}",
+            self.kind,
+            self.key,
+            ep.summary()
+        )
+    }
+
+    /// The line without its clock (the journal's `MESSAGE`, which has its
+    /// own time).
+    pub fn text(&self) -> String {
         let netns = self
             .netns_name
             .as_deref()
@@ -145,8 +238,7 @@ impl Change {
             .map(|l| format!(" ({l})"))
             .unwrap_or_default();
         format!(
-            "{} {}[{}]{label} {} {} {}{netns}: {}{conflict}",
-            hms(self.time),
+            "{}[{}]{label} {} {} {}{netns}: {}{conflict}",
             self.comm,
             self.pid,
             self.action.as_str(),

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{Change, Pending, Tracker};
+use super::{Change, Pending};
 use crate::{
     event::Event,
     json,
@@ -19,24 +19,23 @@ pub trait ChangeOut {
     }
 }
 
-/// A sink that shows only changes.
+/// A sink that shows only changes: those the pipeline found
+/// ([`Shown::change`]; it must track them, see
+/// [`crate::pipeline::PipelineOptions::changes`]).
 pub struct ChangeSink<O: ChangeOut> {
-    pub tracker: Tracker,
     pub out: O,
 }
 
 impl<O: ChangeOut> ChangeSink<O> {
-    pub fn new(tracker: Tracker, out: O) -> Self {
-        Self { tracker, out }
+    pub fn new(out: O) -> Self {
+        Self { out }
     }
 }
 
 impl<O: ChangeOut> Sink for ChangeSink<O> {
-    fn event(&mut self, ev: &Event, msgs: &[Shown]) -> io::Result<()> {
-        for s in msgs {
-            for p in self.tracker.message(ev, s) {
-                self.out.change(&p)?;
-            }
+    fn event(&mut self, _: &Event, msgs: &[Shown]) -> io::Result<()> {
+        for p in msgs.iter().filter_map(|s| s.change.as_deref()) {
+            self.out.change(p)?;
         }
         Ok(())
     }
@@ -79,13 +78,18 @@ impl<W: Write> JsonOut<W> {
     }
 }
 
-/// Appends the JSON line of a change (without its newline).
+/// Appends the JSON line of a change: that of its request (or
+/// notification) with the change (without its newline).
 pub fn write_json(out: &mut Vec<u8>, p: &Pending) -> io::Result<()> {
     json::write_line(out, &p.event, Some(&p.shown))?;
-    // `{...}` → `{...,"change":{...}}`
+    append_change(out, &p.change)
+}
+
+/// `{...}` → `{...,"change":{...}}`
+pub fn append_change(out: &mut Vec<u8>, c: &Change) -> io::Result<()> {
     out.pop();
     out.extend_from_slice(b",\"change\":");
-    serde_json::to_writer(&mut *out, &p.change)?;
+    serde_json::to_writer(&mut *out, c)?;
     out.push(b'}');
     Ok(())
 }
@@ -115,15 +119,10 @@ impl ChangeOut for Collect {
 }
 
 /// The `--changes` output on a writer: text lines, or JSON with `json`.
-pub fn boxed<W: Write + 'static>(
-    w: W,
-    json: bool,
-    conflicts: super::conflict::Config,
-) -> Box<dyn Sink> {
-    let tracker = Tracker::new(conflicts);
+pub fn boxed<W: Write + 'static>(w: W, json: bool) -> Box<dyn Sink> {
     if json {
-        Box::new(ChangeSink::new(tracker, JsonOut::new(w)))
+        Box::new(ChangeSink::new(JsonOut::new(w)))
     } else {
-        Box::new(ChangeSink::new(tracker, TextOut(w)))
+        Box::new(ChangeSink::new(TextOut(w)))
     }
 }

@@ -57,8 +57,12 @@ fn exchange(comm: &str, tgid: u32, ty: u16, seq: u32, errno: i32, t: u64) -> [Ev
 }
 
 fn run(events: &[Event]) -> Vec<Change> {
-    let mut p = Single::new(Filter::default(), PipelineOptions::default(), None);
-    let mut sink = ChangeSink::new(Tracker::new(Config::default()), Collect::default());
+    let opts = PipelineOptions {
+        changes: Some(Config::default()),
+        ..PipelineOptions::default()
+    };
+    let mut p = Single::new(Filter::default(), opts, None);
+    let mut sink = ChangeSink::new(Collect::default());
     p.process(events.to_vec(), &mut sink).unwrap();
     sink.out.0
 }
@@ -151,4 +155,102 @@ fn a_new_window_reports_again() {
         .map(|c| d.note(c).is_some_and(|e| e.first))
         .collect();
     assert_eq!(firsts, [false, true, false, true]);
+}
+
+/// The decoded events of `events`, with the changes they complete.
+fn decoded(events: &[Event]) -> Vec<crate::pipeline::Decoded> {
+    let opts = PipelineOptions {
+        changes: Some(Config::default()),
+        ..PipelineOptions::default()
+    };
+    crate::pipeline::Pipeline::new(opts).decode_batch(
+        events.to_vec(),
+        crate::pipeline::Detail::Tree,
+        None,
+    )
+}
+
+#[test]
+fn the_json_line_of_an_ack_carries_its_change_and_reads_back() {
+    let d = decoded(&exchange("ip", 4121, 20, 1, 0, 0));
+    let mut lines = Vec::new();
+    for d in &d {
+        crate::json::write_lines(&mut lines, &d.ev, &d.msgs).unwrap();
+    }
+    let lines: Vec<serde_json::Value> = lines
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].get("change").is_none(), "the request waits");
+    let c = &lines[1]["change"];
+    assert_eq!(c["kind"], "address");
+    assert_eq!(c["result"]["status"], "ok");
+    let back = Change::from_json(c.to_string().as_bytes()).unwrap();
+    assert_eq!(
+        back.line(),
+        run(&exchange("ip", 4121, 20, 1, 0, 0))[0].line()
+    );
+    assert!(Change::from_json(br#"{"kind":"spaceship"}"#).is_err());
+}
+
+#[test]
+fn the_journal_has_an_entry_per_change_and_one_warning_per_conflict() {
+    let mut events = Vec::new();
+    for i in 0..6u32 {
+        let (comm, ty) = if i % 2 == 0 {
+            ("ip", 20)
+        } else {
+            ("busybox", 21)
+        };
+        events.extend(exchange(comm, 100 + i % 2, ty, i + 1, 0, u64::from(i)));
+    }
+    let fields = |e: &[u8]| -> Vec<(String, String)> {
+        String::from_utf8_lossy(e)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    };
+    let get =
+        |f: &[(String, String)], k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let mut changes = Vec::new();
+    let mut warnings = Vec::new();
+    for d in decoded(&events) {
+        for e in crate::daemon::journal::entries(&d.ev, &d.msgs) {
+            let f = fields(&e);
+            if get(&f, "NLMON_RECORD").as_deref() == Some("change") {
+                changes.push(f);
+            } else if get(&f, "NLMON_CONFLICT").is_some() {
+                warnings.push(f);
+            }
+        }
+    }
+    assert_eq!(changes.len(), 6);
+    let c = &changes[1];
+    assert_eq!(get(c, "NLMON_OBJECT").as_deref(), Some("address"));
+    assert_eq!(get(c, "NLMON_ACTION").as_deref(), Some("deleted"));
+    assert_eq!(
+        get(c, "NLMON_KEY").as_deref(),
+        Some("10.0.0.1/24 dev if2147483632")
+    );
+    assert_eq!(get(c, "NLMON_IFNAME").as_deref(), Some("if2147483632"));
+    assert_eq!(get(c, "NLMON_RESULT").as_deref(), Some("ok"));
+    assert_eq!(get(c, "NLMON_COMM").as_deref(), Some("busybox"));
+    assert_eq!(
+        get(c, "MESSAGE").as_deref(),
+        Some("busybox[101] deleted address 10.0.0.1/24 dev if2147483632 (netns 1): ok")
+    );
+    let json = get(c, "NLMON_CHANGE").unwrap();
+    assert_eq!(Change::from_json(json.as_bytes()).unwrap().comm, "busybox");
+    assert_eq!(warnings.len(), 1, "one warning per object per window");
+    let w = &warnings[0];
+    assert_eq!(get(w, "PRIORITY").as_deref(), Some("4"));
+    assert_eq!(
+        get(w, "MESSAGE").as_deref(),
+        Some(
+            "conflict: address 10.0.0.1/24 dev if2147483632 (netns 1): 4 changes by busybox ×2, ip ×2"
+        )
+    );
 }

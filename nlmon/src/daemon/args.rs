@@ -42,7 +42,9 @@ pub struct AttachArgs {
     pub stats: bool,
     #[command(flatten)]
     pub filter: Filter,
-    /// Only changes (as the daemon records by default), not GETs and dumps.
+    /// Only changes, in plain words, each once its result is known (the
+    /// lines of `nlmon --changes`; with --json, those of `nlmon --changes
+    /// --json`).
     #[arg(long)]
     pub changes: bool,
     /// Print JSON Lines (the schema of `nlmon --json`).
@@ -75,6 +77,7 @@ impl AttachArgs {
             },
             hex: self.hex,
             verbose: self.verbose,
+            changes: self.changes,
             stats: self.stats,
         }
     }

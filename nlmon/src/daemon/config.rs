@@ -28,6 +28,7 @@ pub struct Config {
     pub attach: AttachConfig,
     pub status: StatusConfig,
     pub metrics: MetricsConfig,
+    pub conflicts: ConflictConfig,
 }
 
 impl Default for Config {
@@ -45,6 +46,7 @@ impl Default for Config {
             attach: AttachConfig::default(),
             status: StatusConfig::default(),
             metrics: MetricsConfig::default(),
+            conflicts: ConflictConfig::default(),
         }
     }
 }
@@ -198,6 +200,42 @@ impl Default for StatusConfig {
         Self {
             interval: 60,
             queue: 65536,
+        }
+    }
+}
+
+/// When changes of one object are a conflict (see `change::conflict`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConflictConfig {
+    /// At least this many changes of one object...
+    #[serde(deserialize_with = "positive_usize")]
+    pub changes: usize,
+    /// ...by at least this many writers...
+    #[serde(deserialize_with = "positive_usize")]
+    pub writers: usize,
+    /// ...within this many seconds.
+    #[serde(deserialize_with = "positive_u64")]
+    pub window: u64,
+}
+
+impl Default for ConflictConfig {
+    fn default() -> Self {
+        let d = crate::change::conflict::Config::default();
+        Self {
+            changes: d.min_changes,
+            writers: d.min_writers,
+            window: d.window.as_secs(),
+        }
+    }
+}
+
+impl ConflictConfig {
+    pub fn thresholds(&self) -> crate::change::conflict::Config {
+        crate::change::conflict::Config {
+            min_changes: self.changes,
+            min_writers: self.writers,
+            window: std::time::Duration::from_secs(self.window),
         }
     }
 }

@@ -3,6 +3,14 @@
 //! `/run/systemd/journal/socket`; an entry too large for a datagram goes in
 //! a sealed memfd passed with SCM_RIGHTS), so that
 //! `journalctl -u nlmon NLMON_COMM=ip` finds it.
+//!
+//! A message that completes a change (see `crate::change`) is followed by
+//! an entry for the change: `MESSAGE` is its line in plain words, with
+//! `NLMON_RECORD=change`, `NLMON_OBJECT`, `NLMON_KEY`, `NLMON_ACTION`,
+//! `NLMON_IFNAME`, `NLMON_RESULT` and the whole change as JSON in
+//! `NLMON_CHANGE` (what `nlmon history` reads back through the journal's
+//! field index). The change that starts a conflict adds a warning entry
+//! with `NLMON_CONFLICT=1`.
 
 use std::{
     fs::File,
@@ -19,6 +27,7 @@ use nlmon_common::{decode::Node, nlmsg::NLMSG_ERROR};
 
 use super::sink::Sink;
 use crate::{
+    change::{Change, Outcome, Pending, conflict::Episode},
     event::{Event, Kind},
     pipeline::{self, Shown},
     protocol,
@@ -164,13 +173,101 @@ pub fn entries(ev: &Event, msgs: &[Shown]) -> Vec<Vec<u8>> {
             }
         })];
     }
-    msgs.iter()
-        .map(|s| {
-            one(&line(std::slice::from_ref(s)), s.failed().is_some(), &|e| {
-                message_fields(e, ev, s);
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(msgs.len());
+    for s in msgs {
+        out.push(one(
+            &line(std::slice::from_ref(s)),
+            s.failed().is_some(),
+            &|e| message_fields(e, ev, s),
+        ));
+        if let Some(p) = &s.change {
+            out.push(change_entry(p));
+            if let Some(c) = p.change.conflict.as_ref().filter(|c| c.first) {
+                out.push(conflict_entry(&p.change, c));
+            }
+        }
+    }
+    out
+}
+
+/// The fields that say who made a change, and where. For a notification
+/// the event is the listener's: only the writer's name and pid are known.
+fn writer_fields(e: &mut Vec<u8>, p: &Pending) {
+    let c = &p.change;
+    field(e, "SYSLOG_IDENTIFIER", b"nlmon");
+    field(e, "NLMON_COMM", c.comm.as_bytes());
+    field(e, "NLMON_PID", c.pid.to_string().as_bytes());
+    field(e, "NLMON_NETNS", c.netns.to_string().as_bytes());
+    if let Some(n) = &c.netns_name {
+        field(e, "NLMON_NETNS_NAME", n.as_bytes());
+    }
+    if !c.notification {
+        for (name, value) in crate::attrib::fields::journal(&p.event) {
+            if name != "NLMON_NETNS_NAME" {
+                field(e, name, value.as_bytes());
+            }
+        }
+    }
+    let family = protocol::name(p.event.socket.protocol)
+        .map_or_else(|| p.event.socket.protocol.to_string(), str::to_owned);
+    field(e, "NLMON_FAMILY", family.as_bytes());
+    let m = &p.shown.message;
+    let ty = m
+        .type_name
+        .map_or_else(|| m.header.ty.to_string(), str::to_owned);
+    field(e, "NLMON_TYPE", ty.as_bytes());
+}
+
+/// The entry of a change: its line (without the clock) and fields.
+fn change_entry(p: &Pending) -> Vec<u8> {
+    let c = &p.change;
+    let mut e = Vec::with_capacity(1024);
+    let failed = matches!(c.result, Outcome::Failed { .. });
+    field(&mut e, "PRIORITY", if failed { b"4" } else { b"6" });
+    field(&mut e, "MESSAGE", c.text().as_bytes());
+    writer_fields(&mut e, p);
+    field(&mut e, "NLMON_RECORD", b"change");
+    field(&mut e, "NLMON_OBJECT", c.kind.as_bytes());
+    field(&mut e, "NLMON_KEY", c.key.as_bytes());
+    field(&mut e, "NLMON_ACTION", c.action.as_str().as_bytes());
+    if let Some(i) = &c.ifname {
+        field(&mut e, "NLMON_IFNAME", i.as_bytes());
+    }
+    field(&mut e, "NLMON_RESULT", c.result.word().as_bytes());
+    if let Outcome::Failed { errno, extack, .. } = &c.result {
+        field(&mut e, "NLMON_ERRNO", errno.to_string().as_bytes());
+        field(&mut e, "NLMON_ERROR", errno_text(*errno).as_bytes());
+        if let Some(m) = extack {
+            field(&mut e, "NLMON_EXTACK", m.as_bytes());
+        }
+    }
+    if c.notification {
+        field(&mut e, "NLMON_NOTIFICATION", b"1");
+    }
+    // Serializing plain data into a Vec cannot fail.
+    let json = serde_json::to_vec(c).unwrap_or_default();
+    field(&mut e, "NLMON_CHANGE", &json);
+    e
+}
+
+/// The warning that an object is being changed back and forth.
+fn conflict_entry(c: &Change, ep: &Episode) -> Vec<u8> {
+    let mut e = Vec::with_capacity(512);
+    field(&mut e, "SYSLOG_IDENTIFIER", b"nlmon");
+    field(&mut e, "PRIORITY", b"4");
+    field(&mut e, "MESSAGE", c.conflict_text(ep).as_bytes());
+    field(&mut e, "NLMON_CONFLICT", b"1");
+    field(&mut e, "NLMON_OBJECT", c.kind.as_bytes());
+    field(&mut e, "NLMON_KEY", c.key.as_bytes());
+    if let Some(i) = &c.ifname {
+        field(&mut e, "NLMON_IFNAME", i.as_bytes());
+    }
+    field(&mut e, "NLMON_NETNS", c.netns.to_string().as_bytes());
+    for w in ep.writers.keys() {
+        field(&mut e, "NLMON_WRITER", w.as_bytes());
+    }
+    field(&mut e, "NLMON_CHANGES", ep.count.to_string().as_bytes());
+    e
 }
 
 /// Fields of the event: process, socket, call.

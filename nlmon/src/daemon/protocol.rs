@@ -3,7 +3,8 @@
 //!
 //! 1. The client sends one [`Request`] line: its filter, the format it
 //!    wants (`json`: the lines of `nlmon --json`; `text`: the lines of
-//!    `nlmon`), and whether it only wants the counters (`stats`).
+//!    `nlmon`; with `changes`, those of `nlmon --changes`), and whether it
+//!    only wants the counters (`stats`).
 //! 2. The daemon answers one [`Control`] line: `{"nlmon":"ok",...}`, or
 //!    `{"nlmon":"error","message":...}` and closes (not allowed, bad
 //!    request).
@@ -46,6 +47,10 @@ pub struct Request {
     /// Text format: add the attribute tree of each message.
     #[serde(default)]
     pub verbose: bool,
+    /// Only changes in plain words (the lines of `nlmon --changes`; with
+    /// `json`, those of `nlmon --changes --json`).
+    #[serde(default)]
+    pub changes: bool,
     #[serde(default)]
     pub stats: bool,
 }
@@ -91,7 +96,10 @@ mod tests {
     fn requests_round_trip_and_default() {
         let r = parse_request("{\"version\":1}\n").unwrap();
         assert_eq!(r.filter, Filter::all());
-        assert_eq!((r.format, r.hex, r.stats), (Format::Text, false, false));
+        assert_eq!(
+            (r.format, r.hex, r.stats, r.changes),
+            (Format::Text, false, false, false)
+        );
         let mut f = Filter::all();
         f.family.push(Family(12));
         f.select = Some(Select::Changes);
@@ -101,6 +109,7 @@ mod tests {
             format: Format::Json,
             hex: false,
             verbose: false,
+            changes: true,
             stats: false,
         };
         let line = serde_json::to_string(&r).unwrap();

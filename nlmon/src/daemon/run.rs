@@ -68,6 +68,7 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     let shared = Arc::new(Shared::new(&config.attach.group, config.attach.queue));
     let mut pipeline = Pipeline::new(PipelineOptions {
         show_secrets: config.decode.show_secrets,
+        changes: Some(config.conflicts.thresholds()),
     });
     genl_ids::learn(&mut pipeline.decoder);
     let mut d = Daemon {
@@ -292,6 +293,7 @@ impl Daemon {
         }
         self.pipeline.set_options(PipelineOptions {
             show_secrets: new.decode.show_secrets,
+            changes: Some(new.conflicts.thresholds()),
         });
         match self.shared.group.lock() {
             Ok(mut g) => g.clone_from(&new.attach.group),

@@ -26,6 +26,7 @@ use super::{
     status::Status,
 };
 use crate::{
+    change,
     filter::Select,
     json,
     pipeline::{Decoded, Selected, Selector},
@@ -221,6 +222,16 @@ async fn handle(stream: UnixStream, shared: &Shared) -> io::Result<()> {
 /// The lines of `nlmon --json` or of `nlmon` (`-x`, `-v` as asked).
 fn render(buf: &mut Vec<u8>, s: &Selected, r: &Request) -> io::Result<()> {
     let msgs = s.messages();
+    if r.changes {
+        for p in msgs.iter().filter_map(|m| m.change.as_deref()) {
+            match r.format {
+                Format::Json => change::sink::write_json(buf, p)?,
+                Format::Text => buf.extend_from_slice(p.change.line().as_bytes()),
+            }
+            buf.push(b'\n');
+        }
+        return Ok(());
+    }
     match r.format {
         Format::Json => json::write_lines(buf, s.ev(), &msgs),
         Format::Text => {

@@ -21,8 +21,8 @@ use query::Query;
 
 use crate::{
     change::{
-        Change, Tracker,
-        conflict::Episode,
+        Change,
+        conflict::{Detector, Episode},
         sink::{ChangeSink, Collect},
     },
     filter::Filter,
@@ -52,7 +52,7 @@ pub fn main(a: &HistoryArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let changes = match changes(a) {
+    let changes = match changes(a, &q) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("nlmon history: {e:#}");
@@ -86,17 +86,50 @@ pub fn main(a: &HistoryArgs) -> ExitCode {
     }
 }
 
-/// Every change in the inputs, in record order.
-fn changes(a: &HistoryArgs) -> anyhow::Result<Vec<Change>> {
-    let mut pipeline = Single::new(Filter::default(), PipelineOptions::default(), None);
-    let mut sink = ChangeSink::new(Tracker::new(a.thresholds.config()), Collect::default());
-    for path in read::inputs(a)? {
-        let events = read::events(&path)?;
-        for batch in events.chunks(BATCH) {
-            pipeline.process(batch.to_vec(), &mut sink)?;
+/// Every change in the records, in record order, each marked as part of
+/// a conflict by this command's thresholds.
+fn changes(a: &HistoryArgs, q: &Query) -> anyhow::Result<Vec<Change>> {
+    let mut out = Vec::new();
+    match read::source(a)? {
+        read::Source::Journal => read::journal(a, q.kind(), &mut out)?,
+        read::Source::Files(files) => {
+            let kind = q.kind().map(|k| format!("\"kind\":\"{k}\""));
+            let finder = kind
+                .as_deref()
+                .map(|k| memchr::memmem::Finder::new(k.as_bytes()));
+            let wanted = |json: &[u8]| finder.as_ref().is_none_or(|f| f.find(json).is_some());
+            // Records without their changes go through the pipeline (one
+            // for every file: a reply may be in the next rotated file).
+            let opts = PipelineOptions {
+                changes: Some(a.thresholds.config()),
+                ..PipelineOptions::default()
+            };
+            let mut pipeline = Single::new(Filter::default(), opts, None);
+            let mut sink = ChangeSink::new(Collect::default());
+            for path in files {
+                if read::is_pcap(&path)? {
+                    let events = read::pcap_events(&path)?;
+                    for batch in events.chunks(BATCH) {
+                        pipeline.process(batch.to_vec(), &mut sink)?;
+                    }
+                } else if read::carries_changes(&path)? {
+                    out.append(&mut sink.out.0);
+                    read::recorded(&path, &wanted, &mut out)?;
+                } else {
+                    read::json_events(&path, BATCH, &mut |batch| {
+                        Ok(pipeline.process(batch, &mut sink)?)
+                    })?;
+                }
+            }
+            pipeline.process(Vec::new(), &mut sink)?;
+            out.append(&mut sink.out.0);
         }
     }
-    Ok(sink.out.0)
+    let mut conflicts = Detector::new(a.thresholds.config());
+    for c in &mut out {
+        c.conflict = conflicts.note(c);
+    }
+    Ok(out)
 }
 
 /// `2026-12-07 12:03:44`
@@ -153,7 +186,7 @@ fn write_conflicts(w: &mut impl Write, changes: &[&Change], json: bool) -> io::R
                 let ep = &mut episodes[i];
                 ep.end = c.time;
                 ep.count += 1;
-                *ep.writers.entry(c.comm.clone()).or_insert(0) += 1;
+                *ep.writers.entry(c.writer()).or_insert(0) += 1;
             }
             _ => {
                 open.insert(id, episodes.len());

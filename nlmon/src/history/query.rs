@@ -76,6 +76,11 @@ impl Query {
         ))
     }
 
+    /// The kind the query names (`address`, `nft rule`), if any.
+    pub fn kind(&self) -> Option<&'static str> {
+        self.kind
+    }
+
     pub fn matches(&self, c: &Change) -> bool {
         if self.kind.is_some_and(|k| k != c.kind) {
             return false;

@@ -1,9 +1,13 @@
 //! What `nlmon history` reads: files given with `--file`, else the
-//! daemon's JSON Lines file with its rotated files (oldest first), turned
-//! back into events for the pipeline.
+//! daemon's records (the journal, or its JSON Lines file with the rotated
+//! files, oldest first). Records that carry their changes are read back as
+//! changes; others are turned back into events for the pipeline.
 
 use std::{
+    fs::File,
+    io::{BufRead, BufReader, Read},
     path::{Path, PathBuf},
+    process::{Command, Stdio},
     time::{Duration, SystemTime},
 };
 
@@ -12,18 +16,39 @@ use serde::Deserialize;
 
 use super::HistoryArgs;
 use crate::{
+    change::Change,
     daemon::config::Config,
     event::{Direction, Event, Hook, Kind, Process, Socket, Truncation},
     pcapng,
 };
 
-/// The files to read, oldest first.
-pub fn inputs(a: &HistoryArgs) -> anyhow::Result<Vec<PathBuf>> {
+/// Where the records are.
+pub enum Source {
+    /// These files (JSON Lines or pcapng), oldest first.
+    Files(Vec<PathBuf>),
+    /// The journal: the daemon's change entries (`NLMON_RECORD=change`).
+    Journal,
+}
+
+/// The files given with `--file`; else the daemon's records where its
+/// configuration puts them: the journal when its journal sink is on (and
+/// `journalctl` runs), else its JSON Lines file with the rotated files.
+pub fn source(a: &HistoryArgs) -> anyhow::Result<Source> {
     if !a.files.is_empty() {
-        return Ok(a.files.clone());
+        return Ok(Source::Files(a.files.clone()));
     }
     let explicit = a.config != Path::new("/etc/nlmon/nlmon.toml");
     let cfg = Config::load(&a.config, explicit)?;
+    let journal = cfg.journal.enabled
+        && Command::new("journalctl")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if journal {
+        return Ok(Source::Journal);
+    }
     let path = cfg.json.path;
     // PATH.keep (oldest) .. PATH.1, then PATH (rotate.rs's names).
     let mut files: Vec<PathBuf> = (1..=cfg.json.keep)
@@ -36,34 +61,218 @@ pub fn inputs(a: &HistoryArgs) -> anyhow::Result<Vec<PathBuf>> {
     }
     if files.is_empty() {
         anyhow::bail!(
-            "no records: {} does not exist (is the daemon's JSON Lines file enabled?); use --file",
+            "no records: the daemon's journal sink is off and {} does not exist (is its JSON Lines file enabled?); use --file",
             path.display()
         );
     }
-    Ok(files)
+    Ok(Source::Files(files))
 }
 
-/// The events of one file: pcap/pcapng, or JSON Lines.
-pub fn events(path: &Path) -> anyhow::Result<Vec<Event>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let pcap = bytes.len() >= 4
-        && matches!(
-            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
-            0x0a0d_0d0a | 0xa1b2_c3d4 | 0xd4c3_b2a1 | 0xa1b2_3c4d | 0x4d3c_b2a1
-        );
-    if pcap {
-        return pcapng::read(&bytes).with_context(|| format!("cannot read {}", path.display()));
+/// Where a JSON line of nlmon that tracks changes holds the change its
+/// message completes: the last member (`..., "change":{...}}`).
+const CHANGE: &[u8] = b",\"change\":{";
+
+/// Whether a file's lines carry the changes they complete (the daemon's
+/// JSON file, `nlmon --json`): then they are read back as they were
+/// recorded, without decoding a message.
+pub fn carries_changes(path: &Path) -> anyhow::Result<bool> {
+    let mut f = open(path)?;
+    let finder = memchr::memmem::Finder::new(CHANGE);
+    let mut buf = vec![0u8; 1 << 20];
+    // Bytes kept from the previous block, so a match across blocks counts.
+    let mut kept = 0;
+    loop {
+        let n = f
+            .read(&mut buf[kept..])
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let end = kept + n;
+        if finder.find(&buf[..end]).is_some() {
+            return Ok(true);
+        }
+        kept = (CHANGE.len() - 1).min(end);
+        buf.copy_within(end - kept..end, 0);
     }
-    let mut out = Vec::new();
-    for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+}
+
+/// The changes recorded in a file that [`carries_changes`], in order.
+/// `wanted` sees each change's JSON first, so most are never parsed.
+pub fn recorded(
+    path: &Path,
+    wanted: &dyn Fn(&[u8]) -> bool,
+    out: &mut Vec<Change>,
+) -> anyhow::Result<()> {
+    let finder = memchr::memmem::FinderRev::new(CHANGE);
+    each_line(path, &mut |n, line| {
+        let Some(at) = finder.rfind(line) else {
+            return Ok(());
+        };
+        let json = line[at + CHANGE.len() - 1..].trim_ascii_end();
+        let Some(json) = json.strip_suffix(b"}") else {
+            anyhow::bail!("{}:{n}: a line cut short", path.display());
+        };
+        if !wanted(json) {
+            return Ok(());
+        }
+        let c = Change::from_json(json)
+            .with_context(|| format!("{}:{n}: not a change of nlmon --json", path.display()))?;
+        out.push(c);
+        Ok(())
+    })
+}
+
+/// Hands each line of a file (with its number) to `each`.
+fn each_line(
+    path: &Path,
+    each: &mut dyn FnMut(usize, &[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut r = BufReader::with_capacity(1 << 20, open(path)?);
+    let mut line = Vec::with_capacity(4096);
+    for n in 1.. {
+        line.clear();
+        if r.read_until(b'\n', &mut line)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            == 0
+        {
+            break;
+        }
+        each(n, &line)?;
+    }
+    Ok(())
+}
+
+/// The daemon's change entries in the journal, found by its field index
+/// (`NLMON_RECORD=change`, and `NLMON_OBJECT` and `NLMON_COMM` when the
+/// query names them), read back from their `NLMON_CHANGE` field.
+pub fn journal(a: &HistoryArgs, kind: Option<&str>, out: &mut Vec<Change>) -> anyhow::Result<()> {
+    let mut cmd = Command::new("journalctl");
+    cmd.args([
+        "--output=json",
+        "--all",
+        "--no-pager",
+        "--output-fields=NLMON_CHANGE",
+        "SYSLOG_IDENTIFIER=nlmon",
+        "NLMON_RECORD=change",
+    ]);
+    if let Some(k) = kind {
+        cmd.arg(format!("NLMON_OBJECT={k}"));
+    }
+    // Matches of one field are alternatives for journalctl.
+    for c in &a.comm {
+        cmd.arg(format!("NLMON_COMM={c}"));
+    }
+    for (flag, t) in [("--since", &a.since), ("--until", &a.until)] {
+        if let Some(t) = t.as_deref().map(super::time::parse).transpose()? {
+            let s = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+            cmd.arg(format!(
+                "{flag}=@{}",
+                s.as_secs() + u64::from(flag == "--until")
+            ));
+        }
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run journalctl")?;
+    let stdout = child.stdout.take().context("journalctl's output")?;
+    for (n, line) in BufReader::new(stdout).split(b'\n').enumerate() {
+        let line = line.context("cannot read journalctl's output")?;
+        let entry: JournalEntry = serde_json::from_slice(&line)
+            .with_context(|| format!("journalctl output line {}: not an entry", n + 1))?;
+        let json = match entry.change {
+            Some(FieldValue::Text(t)) => t.into_bytes(),
+            Some(FieldValue::Bytes(b)) => b,
+            None => continue,
+        };
+        out.push(Change::from_json(&json).with_context(|| {
+            format!(
+                "journal entry {}: NLMON_CHANGE is not a change",
+                entry.cursor
+            )
+        })?);
+    }
+    let done = child.wait_with_output().context("journalctl")?;
+    if !done.status.success() {
+        anyhow::bail!(
+            "journalctl failed ({}): {}",
+            done.status,
+            String::from_utf8_lossy(&done.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct JournalEntry {
+    #[serde(rename = "__CURSOR", default)]
+    cursor: String,
+    #[serde(rename = "NLMON_CHANGE")]
+    change: Option<FieldValue>,
+}
+
+/// journalctl shows a field that is not valid UTF-8 as its bytes.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FieldValue {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+fn open(path: &Path) -> anyhow::Result<File> {
+    File::open(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Whether a file is pcap or pcapng (by its first bytes).
+pub fn is_pcap(path: &Path) -> anyhow::Result<bool> {
+    let mut magic = [0u8; 4];
+    let mut f = open(path)?;
+    let mut got = 0;
+    while got < 4 {
+        match f.read(&mut magic[got..]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => got += n,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+    Ok(matches!(
+        u32::from_le_bytes(magic),
+        0x0a0d_0d0a | 0xa1b2_c3d4 | 0xd4c3_b2a1 | 0xa1b2_3c4d | 0x4d3c_b2a1
+    ))
+}
+
+/// The events of a pcap/pcapng file.
+pub fn pcap_events(path: &Path) -> anyhow::Result<Vec<Event>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    pcapng::read(&bytes).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The events of a JSON Lines file, handed to `each` in batches of
+/// `batch` as they are read.
+pub fn json_events(
+    path: &Path,
+    batch: usize,
+    each: &mut dyn FnMut(Vec<Event>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut events = Vec::with_capacity(batch);
+    each_line(path, &mut |n, line| {
         if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+            return Ok(());
         }
         let ev = from_json(line)
-            .with_context(|| format!("{}:{}: not a line of nlmon --json", path.display(), n + 1))?;
-        out.extend(ev);
+            .with_context(|| format!("{}:{n}: not a line of nlmon --json", path.display()))?;
+        events.extend(ev);
+        if events.len() >= batch {
+            each(std::mem::replace(&mut events, Vec::with_capacity(batch)))?;
+        }
+        Ok(())
+    })?;
+    if !events.is_empty() {
+        each(events)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The parts of a `--json` line the pipeline needs (the decoded message is

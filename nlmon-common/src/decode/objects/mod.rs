@@ -43,7 +43,7 @@ pub struct NewRule {
 }
 
 /// The action as a person says it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verb {
     Added,
