@@ -68,6 +68,8 @@ struct State {
 pub struct Detector {
     config: Config,
     objects: HashMap<ObjectKey, State>,
+    /// Objects tracked before the next sweep of those out of the window.
+    sweep_at: usize,
 }
 
 /// Objects tracked at most; the least recently changed go first.
@@ -78,6 +80,7 @@ impl Detector {
         Self {
             config,
             objects: HashMap::new(),
+            sweep_at: MAX_OBJECTS,
         }
     }
 
@@ -96,13 +99,16 @@ impl Detector {
             return None;
         }
         let window = self.config.window;
-        if self.objects.len() >= MAX_OBJECTS {
-            // Forget objects whose last change left the window.
+        if self.objects.len() >= self.sweep_at.max(MAX_OBJECTS) {
+            // Forget objects whose last change left the window; when most
+            // are still in it, wait until twice as many before looking
+            // again (a burst of many objects costs no sweep per change).
             self.objects.retain(|_, s| {
                 s.recent
                     .back()
                     .is_some_and(|(t, _)| c.time.duration_since(*t).unwrap_or_default() < window)
             });
+            self.sweep_at = self.objects.len() * 2;
         }
         let s = self
             .objects

@@ -125,6 +125,8 @@ fn changes(a: &HistoryArgs, q: &Query) -> anyhow::Result<Vec<Change>> {
             out.append(&mut sink.out.0);
         }
     }
+    // Conflicts are of one object: only the queried ones need counting.
+    out.retain(|c| q.matches(c));
     let mut conflicts = Detector::new(a.thresholds.config());
     for c in &mut out {
         c.conflict = conflicts.note(c);
