@@ -59,6 +59,18 @@ pub enum Direction {
 }
 
 impl Direction {
+    pub const ALL: [Self; 4] = [
+        Self::ToKernel,
+        Self::FromKernel,
+        Self::ToUser,
+        Self::FromUser,
+    ];
+
+    /// The direction of a [`Direction::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
+    }
+
     /// The name outputs use (`to_kernel`, as in JSON).
     pub fn name(self) -> &'static str {
         match self {
@@ -102,6 +114,46 @@ pub enum Hook {
     Extack,
     /// Not known: read from a capture file without nlmon's comments.
     Unknown,
+}
+
+impl Hook {
+    pub const ALL: [Self; 12] = [
+        Self::Sendto,
+        Self::Sendmsg,
+        Self::Sendmmsg,
+        Self::Write,
+        Self::Recvfrom,
+        Self::Recvmsg,
+        Self::Recvmmsg,
+        Self::Read,
+        Self::NetlinkSendmsg,
+        Self::NetlinkRecvmsg,
+        Self::Extack,
+        Self::Unknown,
+    ];
+
+    /// The name outputs use (`netlink_sendmsg`, as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sendto => "sendto",
+            Self::Sendmsg => "sendmsg",
+            Self::Sendmmsg => "sendmmsg",
+            Self::Write => "write",
+            Self::Recvfrom => "recvfrom",
+            Self::Recvmsg => "recvmsg",
+            Self::Recvmmsg => "recvmmsg",
+            Self::Read => "read",
+            Self::NetlinkSendmsg => "netlink_sendmsg",
+            Self::NetlinkRecvmsg => "netlink_recvmsg",
+            Self::Extack => "extack",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The hook of a [`Hook::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.name() == name)
+    }
 }
 
 impl TryFrom<u8> for Hook {
@@ -183,6 +235,32 @@ impl Truncation {
     pub fn any(&self) -> bool {
         self.snaplen || self.iov_limit || self.copy_failed || self.receiver || self.no_user_memory
     }
+
+    /// Each reason by its JSON name, and whether it holds.
+    pub fn reasons(&self) -> [(&'static str, bool); 5] {
+        [
+            ("snaplen", self.snaplen),
+            ("iov_limit", self.iov_limit),
+            ("copy_failed", self.copy_failed),
+            ("receiver", self.receiver),
+            ("no_user_memory", self.no_user_memory),
+        ]
+    }
+
+    /// Sets the reason of this JSON name; false for a name it does not
+    /// know.
+    pub fn set(&mut self, name: &str) -> bool {
+        let flag = match name {
+            "snaplen" => &mut self.snaplen,
+            "iov_limit" => &mut self.iov_limit,
+            "copy_failed" => &mut self.copy_failed,
+            "receiver" => &mut self.receiver,
+            "no_user_memory" => &mut self.no_user_memory,
+            _ => return false,
+        };
+        *flag = true;
+        true
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -211,6 +289,12 @@ pub struct Event {
     /// The captured bytes, exactly as on the wire.
     #[serde(with = "hex_bytes")]
     pub data: Vec<u8>,
+    /// Interface names by index as a capture file recorded them (`-r` of
+    /// nlmon's pcapng: the names this message was shown with when it was
+    /// captured). They name its indexes before anything else does
+    /// ([`crate::ifnames`]); empty for a live capture.
+    #[serde(skip)]
+    pub ifnames: Vec<(u32, Arc<str>)>,
 }
 
 /// Converts `CLOCK_MONOTONIC` to wall-clock time.
@@ -349,6 +433,7 @@ impl Event {
             errno: (h.err != 0 || h.flags & FLAG_SEND_FAILED != 0).then_some(h.err),
             msg_index: h.msg_index,
             data: data[..h.cap_len as usize].to_vec(),
+            ifnames: Vec::new(),
         })
     }
 }
@@ -410,6 +495,7 @@ pub fn sample(comm: &str, tgid: u32, portid: u32, data: Vec<u8>) -> Event {
         errno: None,
         msg_index: 0,
         data,
+        ifnames: Vec::new(),
     }
 }
 
@@ -554,6 +640,21 @@ mod tests {
         let ev = Event::try_from(&r[..]).unwrap();
         assert_eq!(ev.time, Clock::process().wall(base().ts_ns));
         assert_eq!(Event::try_from(&r[..3]), Err(RecordError::Short { len: 3 }));
+    }
+
+    /// The names in JSON (serde's) and in pcapng comments (`name`) are one
+    /// vocabulary, and each reads back.
+    #[test]
+    fn hook_and_direction_names_are_those_of_json() {
+        for h in Hook::ALL {
+            assert_eq!(serde_json::to_value(h).unwrap(), h.name());
+            assert_eq!(Hook::from_name(h.name()), Some(h));
+        }
+        for d in Direction::ALL {
+            assert_eq!(serde_json::to_value(d).unwrap(), d.name());
+            assert_eq!(Direction::from_name(d.name()), Some(d));
+        }
+        assert_eq!(Hook::from_name("ioctl"), None);
     }
 
     #[test]

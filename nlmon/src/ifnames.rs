@@ -1,11 +1,13 @@
 //! Interface names for the interface indexes messages carry, in the
-//! message's own network namespace: learned from the RTM_NEWLINK messages
-//! seen, else asked of the kernel in that namespace (entered through the
-//! process's `/proc/PID/ns/net` while it lives, on a short-lived thread).
-//! The decoder puts them beside the indexes ([`nlmon_common::decode::enrich`]):
-//! data on the decoded message that every output shows.
+//! message's own network namespace: those the capture recorded with the
+//! message (`-r` of nlmon's pcapng), else learned from the RTM_NEWLINK
+//! messages seen, else asked of the kernel in that namespace (entered
+//! through the process's `/proc/PID/ns/net` while it lives, on a
+//! short-lived thread). The decoder puts them beside the indexes
+//! ([`nlmon_common::decode::enrich`]): data on the decoded message that
+//! every output shows, and that pcapng records per message.
 
-use std::{collections::HashMap, ffi::CStr, fs::File, os::fd::AsRawFd};
+use std::{collections::HashMap, ffi::CStr, fs::File, os::fd::AsRawFd, sync::Arc};
 
 use nlmon_common::{
     decode::enrich::Names,
@@ -16,10 +18,13 @@ use crate::event::Event;
 
 const RTM_NEWLINK: u16 = 16;
 
+/// The names one message was shown with, by index.
+pub type Used = Vec<(u32, Arc<str>)>;
+
 /// Names by (netns inode, ifindex); `None` remembers a failed lookup.
 #[derive(Debug, Default)]
 pub struct IfNames {
-    known: HashMap<(u32, u32), Option<String>>,
+    known: HashMap<(u32, u32), Option<Arc<str>>>,
     own_netns: Option<u32>,
 }
 
@@ -34,19 +39,29 @@ impl IfNames {
             if let Frame::Msg { start, end, .. } = f
                 && let Some((i, name)) = newlink_name(&ev.data[start..end])
             {
-                self.known.insert((ev.socket.netns, i), Some(name));
+                self.known.insert((ev.socket.netns, i), Some(name.into()));
             }
         }
     }
 
-    /// The names as seen by `ev`'s socket.
+    /// The names as seen by `ev`'s socket, noting which each message used.
     pub fn for_event<'a>(&'a mut self, ev: &'a Event) -> EventNames<'a> {
-        EventNames { names: self, ev }
+        EventNames {
+            names: self,
+            ev,
+            current: Vec::new(),
+            used: Vec::new(),
+        }
     }
 
     /// The name of `index` in the namespace of `ev`'s socket, if it can be
-    /// found.
-    pub fn name(&mut self, ev: &Event, index: u32) -> Option<&str> {
+    /// found. A name the capture recorded with the event comes first: it
+    /// was the name when the message was captured, which names learned
+    /// later in a file, or the reading host's, need not be.
+    pub fn name(&mut self, ev: &Event, index: u32) -> Option<Arc<str>> {
+        if let Some((_, n)) = ev.ifnames.iter().find(|(i, _)| *i == index) {
+            return Some(Arc::clone(n));
+        }
         let key = (ev.socket.netns, index);
         if !self.known.contains_key(&key) {
             let own = *self
@@ -61,21 +76,47 @@ impl IfNames {
                     .then(|| name_in(&path, index))
                     .flatten()
             };
-            self.known.insert(key, found);
+            self.known.insert(key, found.map(Arc::from));
         }
-        self.known.get(&key)?.as_deref()
+        self.known.get(&key)?.clone()
     }
 }
 
-/// [`IfNames`] for one event, as the decoder asks.
+/// [`IfNames`] for one event, as the decoder asks, keeping the names each
+/// message was given.
 pub struct EventNames<'a> {
     names: &'a mut IfNames,
     ev: &'a Event,
+    /// The names of the message being walked.
+    current: Used,
+    /// Those of the messages walked, in order.
+    used: Vec<Used>,
+}
+
+impl EventNames<'_> {
+    /// The names each of the event's `count` messages was given (none for
+    /// a message the walk did not name).
+    pub fn used(mut self, count: usize) -> Vec<Used> {
+        self.used.resize_with(count, Vec::new);
+        self.used
+    }
 }
 
 impl Names for EventNames<'_> {
     fn ifname(&mut self, index: u32) -> Option<&str> {
-        self.names.name(self.ev, index)
+        let at = match self.current.iter().position(|(i, _)| *i == index) {
+            Some(at) => at,
+            None => {
+                let name = self.names.name(self.ev, index)?;
+                self.current.push((index, name));
+                self.current.len() - 1
+            }
+        };
+        Some(&self.current[at].1)
+    }
+
+    fn end_message(&mut self) {
+        self.used.push(std::mem::take(&mut self.current));
     }
 }
 
@@ -167,6 +208,6 @@ mod tests {
         let mut names = IfNames::default();
         let mut ev = crate::event::sample("t", 1, 1, Vec::new());
         ev.socket.netns = netns_of("/proc/self/ns/net");
-        assert_eq!(names.name(&ev, 1), Some("lo"));
+        assert_eq!(names.name(&ev, 1).as_deref(), Some("lo"));
     }
 }

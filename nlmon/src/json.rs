@@ -167,6 +167,7 @@ mod tests {
             message: msgs[0].clone(),
             line: None,
             link: None,
+            ifnames: Vec::new(),
         };
         let mut out = Vec::new();
         write_line(&mut out, &ev, Some(&shown)).unwrap();

@@ -27,6 +27,7 @@ pub mod pcapng;
 pub mod pipeline;
 pub mod privileges;
 pub mod protocol;
+pub mod reorder;
 pub mod replay;
 pub mod ring;
 pub mod run_cmd;

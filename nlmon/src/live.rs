@@ -10,6 +10,7 @@ use crate::{
     capture::{Capture, Counters, Options},
     cli::LiveArgs,
     event::Event,
+    reorder,
     ring::{self, Ring},
     run_cmd::{self, Gated},
 };
@@ -26,11 +27,17 @@ pub enum End {
 /// What the loop hands events to: the outputs, behind the decoder and
 /// filters.
 pub trait Consumer {
-    /// Shows a batch of events in capture order.
+    /// Shows a batch of events in time order, but for the newest, which
+    /// may wait for the next batch ([`crate::reorder`]).
     fn batch(&mut self, events: Vec<Event>) -> io::Result<()>;
+    /// Shows every event held back.
+    fn release(&mut self) -> io::Result<()>;
+    /// Whether events are held back.
+    fn holding(&self) -> bool;
     /// True once enough was shown (`--count`).
     fn done(&self) -> bool;
-    /// Flushes the outputs and prints the summary; `capture` holds the
+    /// Shows what is held back, flushes the outputs and prints the
+    /// summary; `capture` holds the
     /// kernel side's counters and the unparsable records (None for a file).
     fn finish(&mut self, capture: Option<(&Counters, u64)>) -> io::Result<()>;
 }
@@ -74,6 +81,14 @@ pub async fn run(
                     out.batch(std::mem::take(b))?;
                     Ok(!out.done())
                 })?;
+                if out.done() {
+                    end = Some(End::Stopped);
+                }
+            }
+            // The ring stayed quiet for a window: nothing captured before
+            // the events held back can still come.
+            () = tokio::time::sleep(reorder::WINDOW), if out.holding() => {
+                out.release()?;
                 if out.done() {
                     end = Some(End::Stopped);
                 }

@@ -38,9 +38,10 @@ impl<W: Write> Sink for PcapngSink<W> {
         self.0.flush()
     }
 
-    /// pcapng stores the bytes; it reads only a message's length.
+    /// pcapng stores the bytes; it reads only a message's length, and
+    /// the interface names it is shown with, for the packet's comment.
     fn detail(&self) -> Detail {
-        Detail::Headers
+        Detail::Names
     }
 }
 
@@ -57,8 +58,17 @@ pub struct Output {
 
 impl Consumer for Output {
     fn batch(&mut self, events: Vec<Event>) -> io::Result<()> {
-        self.pipeline.process(events, &mut self.sinks)?;
+        self.pipeline.settle(events, &mut self.sinks)?;
         self.sinks.flush()
+    }
+
+    fn release(&mut self) -> io::Result<()> {
+        self.pipeline.process(Vec::new(), &mut self.sinks)?;
+        self.sinks.flush()
+    }
+
+    fn holding(&self) -> bool {
+        self.pipeline.pipeline.holding()
     }
 
     fn done(&self) -> bool {
@@ -66,6 +76,9 @@ impl Consumer for Output {
     }
 
     fn finish(&mut self, capture: Option<(&Counters, u64)>) -> io::Result<()> {
+        if !self.done() {
+            self.pipeline.process(Vec::new(), &mut self.sinks)?;
+        }
         self.sinks.flush()?;
         self.pipeline
             .selector

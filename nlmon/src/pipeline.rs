@@ -28,8 +28,9 @@ use crate::{
     event::{Event, Kind},
     extack::Reasons,
     filter::{Filter, Select},
-    ifnames::IfNames,
+    ifnames::{IfNames, Used},
     link::{Hdr, Link, Linker},
+    reorder::Reorder,
     summary::Summary,
 };
 
@@ -46,6 +47,9 @@ pub struct Shown {
     /// ([`Detail::Line`]); else `message.summary()` gives it.
     pub line: Option<String>,
     pub link: Option<Link>,
+    /// The interface names the message was shown with (from
+    /// [`Detail::Names`] on), by index: what pcapng records beside it.
+    pub ifnames: Used,
 }
 
 /// How much of each message a sink needs decoded: the tree costs several
@@ -54,6 +58,10 @@ pub struct Shown {
 pub enum Detail {
     /// Names, flags, errors (`Decoder::decode_headers`).
     Headers,
+    /// Those and the interface names the message's indexes have
+    /// (`Decoder::name_indexes`), for an output that keeps them beside the
+    /// bytes.
+    Names,
     /// Those and the summary line (`Decoder::summaries`).
     Line,
     /// The whole tree (`Decoder::decode`).
@@ -190,6 +198,8 @@ pub struct PipelineOptions {
 /// Decoder, linker and enrichment, with their state across batches.
 pub struct Pipeline {
     pub decoder: Decoder,
+    /// The newest events of a drain, held for the next one.
+    reorder: Reorder,
     linker: Linker,
     names: IfNames,
     opts: PipelineOptions,
@@ -203,6 +213,7 @@ impl Pipeline {
             decoder: Decoder::new(DecodeOptions {
                 show_secrets: opts.show_secrets,
             }),
+            reorder: Reorder::default(),
             linker: Linker::new(),
             names: IfNames::default(),
             opts,
@@ -218,21 +229,52 @@ impl Pipeline {
         });
     }
 
-    /// Decodes, links and enriches a batch of events. They are taken in
-    /// time order (records of several CPUs can reach the ring out of
-    /// order), so a reply can only link to a request sent before it;
-    /// notifications are linked after the whole batch, as a listener can
-    /// read one before the requester's send is recorded.
+    /// Decodes, links and enriches a batch of events, with any held back
+    /// ([`Pipeline::decode_settled`]). They are taken in time order
+    /// (records of several CPUs can reach the ring out of order), so a
+    /// reply can only link to a request sent before it; notifications are
+    /// linked after the whole batch, as a listener can read one before the
+    /// requester's send is recorded.
     ///
     /// `detail` says how far to decode; with `prefilter`, messages it
     /// drops are decoded only as far as their names.
     pub fn decode_batch(
         &mut self,
-        mut batch: Vec<Event>,
+        batch: Vec<Event>,
         detail: Detail,
         prefilter: Option<&Selector>,
     ) -> Vec<Decoded> {
-        batch.sort_by_key(|ev| ev.mono_ns);
+        let batch = self.reorder.flush(batch);
+        self.decode_sorted(batch, detail, prefilter)
+    }
+
+    /// [`Pipeline::decode_batch`] for one drain of the ring among others:
+    /// the newest events wait for the next batch, which may bring records
+    /// captured before them ([`crate::reorder`]). A drain loop calls
+    /// `decode_batch` with no events when the ring stays quiet for
+    /// [`crate::reorder::WINDOW`] while [`Pipeline::holding`], and at the
+    /// end.
+    pub fn decode_settled(
+        &mut self,
+        batch: Vec<Event>,
+        detail: Detail,
+        prefilter: Option<&Selector>,
+    ) -> Vec<Decoded> {
+        let batch = self.reorder.settle(batch);
+        self.decode_sorted(batch, detail, prefilter)
+    }
+
+    /// Whether events are held back for the next batch.
+    pub fn holding(&self) -> bool {
+        self.reorder.holding()
+    }
+
+    fn decode_sorted(
+        &mut self,
+        batch: Vec<Event>,
+        detail: Detail,
+        prefilter: Option<&Selector>,
+    ) -> Vec<Decoded> {
         let first = if prefilter.is_some_and(|s| s.filter.filters_messages()) {
             Detail::Headers
         } else {
@@ -307,12 +349,16 @@ impl Pipeline {
         let (p, data) = (ev.socket.protocol, &ev.data[..]);
         let mut names = self.names.for_event(ev);
         let msgs: Vec<(Message, Option<String>)> = match detail {
-            Detail::Headers => self
-                .decoder
-                .decode_headers(p, data)
-                .into_iter()
-                .map(|m| (m, None))
-                .collect(),
+            Detail::Headers | Detail::Names => {
+                if detail == Detail::Names {
+                    self.decoder.name_indexes(p, data, &mut names);
+                }
+                self.decoder
+                    .decode_headers(p, data)
+                    .into_iter()
+                    .map(|m| (m, None))
+                    .collect()
+            }
             Detail::Line => self
                 .decoder
                 .summaries_with(p, data, &mut names)
@@ -328,13 +374,15 @@ impl Pipeline {
         };
         let count = msgs.len();
         msgs.into_iter()
+            .zip(names.used(count))
             .enumerate()
-            .map(|(index, (message, line))| Shown {
+            .map(|(index, ((message, line), ifnames))| Shown {
                 index,
                 count,
                 message,
                 line,
                 link: None,
+                ifnames,
             })
             .collect()
     }
@@ -344,6 +392,7 @@ impl Pipeline {
         for (s, full) in msgs.iter_mut().zip(self.decode(ev, detail)) {
             s.message = full.message;
             s.line = full.line;
+            s.ifnames = full.ifnames;
         }
     }
 }
@@ -542,11 +591,24 @@ impl Single {
         }
     }
 
-    /// Shows a batch of events (in capture order).
+    /// Shows a batch of events and any held back.
     pub fn process(&mut self, batch: Vec<Event>, sink: &mut dyn Sink) -> io::Result<()> {
         let decoded = self
             .pipeline
             .decode_batch(batch, sink.detail(), Some(&self.selector));
+        self.show(decoded, sink)
+    }
+
+    /// Shows one drain's batch of events, but for the newest, which wait
+    /// for the next ([`Pipeline::decode_settled`]).
+    pub fn settle(&mut self, batch: Vec<Event>, sink: &mut dyn Sink) -> io::Result<()> {
+        let decoded = self
+            .pipeline
+            .decode_settled(batch, sink.detail(), Some(&self.selector));
+        self.show(decoded, sink)
+    }
+
+    fn show(&mut self, decoded: Vec<Decoded>, sink: &mut dyn Sink) -> io::Result<()> {
         for d in decoded {
             if self.selector.done() {
                 break;
@@ -602,6 +664,23 @@ pub(crate) mod tests {
         msg_seq(NLMSG_ERROR, 0x100, seq, &p)
     }
 
+    /// `RTM_NEWLINK` naming interface `index`.
+    pub(crate) fn newlink(index: i32, name: &str) -> Vec<u8> {
+        let mut p = vec![0u8; 16];
+        p[4..8].copy_from_slice(&index.to_ne_bytes());
+        let attr = [name.as_bytes(), &[0]].concat();
+        p.extend((4 + attr.len() as u16).to_ne_bytes());
+        p.extend(3u16.to_ne_bytes());
+        p.extend(&attr);
+        p.resize(p.len().next_multiple_of(4), 0);
+        msg(16, 0, &p)
+    }
+
+    /// `RTM_NEWADDR` of a /24 on interface `index`.
+    pub(crate) fn newaddr(index: u32) -> Vec<u8> {
+        msg(20, 0, &[[2, 24, 0, 0], index.to_ne_bytes()].concat())
+    }
+
     /// The events decoded as the pipeline does (names and links).
     pub(crate) fn decoded(events: Vec<Event>) -> Vec<Decoded> {
         Pipeline::new(PipelineOptions::default()).decode_batch(events, Detail::Headers, None)
@@ -642,6 +721,147 @@ pub(crate) mod tests {
             (20, 9, 100, 30)
         );
         assert_eq!(out[0].msgs[0].link, None, "a request answers nothing");
+    }
+
+    /// The interface names of each message of a decoded event.
+    fn ifnames(d: &Decoded) -> Vec<Used> {
+        d.msgs.iter().map(|s| s.ifnames.clone()).collect()
+    }
+
+    #[test]
+    fn each_message_keeps_the_interface_names_it_was_shown_with() {
+        // Namespace 1 is nobody's: nothing is asked of the kernel.
+        let mut links = event(
+            0,
+            Direction::FromKernel,
+            [newlink(3, "old"), newlink(5, "b")].concat(),
+        );
+        links.socket.netns = 1;
+        let mut addrs = event(
+            0,
+            Direction::FromKernel,
+            [newaddr(3), newaddr(5), newaddr(9)].concat(),
+        );
+        addrs.socket.netns = 1;
+        let decode = |addrs: &Event, detail| {
+            Pipeline::new(PipelineOptions::default()).decode_batch(
+                vec![links.clone(), addrs.clone()],
+                detail,
+                None,
+            )
+        };
+        let learned = vec![vec![(3, "old".into())], vec![(5, "b".into())], vec![]];
+        for detail in [Detail::Names, Detail::Line, Detail::Tree] {
+            let out = decode(&addrs, detail);
+            assert_eq!(ifnames(&out[1]), learned, "{detail:?}");
+        }
+        let out = decode(&addrs, Detail::Headers);
+        assert_eq!(
+            ifnames(&out[1]),
+            [vec![], vec![], vec![]],
+            "headers name nothing"
+        );
+        // A name the capture recorded with the message is the name it had
+        // then: it wins over one learned earlier in the file.
+        addrs.ifnames = vec![(3, "new".into())];
+        let out = decode(&addrs, Detail::Tree);
+        assert_eq!(
+            ifnames(&out[1])[..2],
+            [vec![(3, "new".into())], vec![(5, "b".into())]]
+        );
+        let index = |m: &Message| {
+            m.body
+                .iter()
+                .find(|n| n.name == "ifa_index")
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            index(&out[1].msgs[0].message).ifname.as_deref(),
+            Some("new")
+        );
+        assert_eq!(index(&out[1].msgs[2].message).ifname, None);
+    }
+
+    /// The request an answer links to: (type, seq, sent at, latency).
+    fn reply_to(s: &Shown) -> Option<(u16, u32, u64, u64)> {
+        match &s.link {
+            Some(Link::Reply {
+                request,
+                latency_ns,
+            }) => Some((request.ty, request.seq, request.mono_ns, *latency_ns)),
+            _ => None,
+        }
+    }
+
+    /// The same across two drains of the ring: the answer comes with the
+    /// first, its request with the second.
+    #[test]
+    fn an_answer_a_drain_ahead_of_its_request_links_to_it() {
+        let mut p = Pipeline::new(PipelineOptions::default());
+        let mut request = event(0, Direction::ToKernel, msg_seq(20, 0x605, 9, &[0; 8]));
+        request.mono_ns = 20_000_100;
+        let mut answer = event(0, Direction::FromKernel, ack(0, 20, 0x605, 9));
+        answer.mono_ns = 20_000_130;
+        let mut early = event(0, Direction::ToKernel, msg_seq(18, 0x301, 1, &[0; 16]));
+        early.mono_ns = 10;
+        let mut later = event(0, Direction::ToKernel, msg_seq(18, 0x301, 2, &[0; 16]));
+        later.mono_ns = 20_000_130 + crate::reorder::WINDOW.as_nanos() as u64;
+        let first = p.decode_settled(vec![early, answer], Detail::Headers, None);
+        let times = |out: &[Decoded]| out.iter().map(|d| d.ev.mono_ns).collect::<Vec<_>>();
+        assert_eq!(times(&first), [10], "the answer waits");
+        assert!(p.holding());
+        let second = p.decode_settled(vec![request, later], Detail::Headers, None);
+        assert_eq!(times(&second), [20_000_100, 20_000_130]);
+        assert_eq!(reply_to(&second[1].msgs[0]), Some((20, 9, 20_000_100, 30)));
+        assert_eq!(second[0].msgs[0].link, None, "a request answers nothing");
+    }
+
+    /// What waits for the next drain is shown when the loop says the ring
+    /// is quiet or at the end, and by every consumer's finish.
+    #[test]
+    fn held_events_are_released_on_flush() {
+        let mut p = Pipeline::new(PipelineOptions::default());
+        let mut request = event(0, Direction::ToKernel, msg_seq(20, 0x605, 9, &[0; 8]));
+        request.mono_ns = 100;
+        let mut answer = event(0, Direction::FromKernel, ack(0, 20, 0x605, 9));
+        answer.mono_ns = 130;
+        let batch = vec![answer, request];
+        assert!(
+            p.decode_settled(batch.clone(), Detail::Headers, None)
+                .is_empty()
+        );
+        let out = p.decode_batch(Vec::new(), Detail::Headers, None);
+        assert_eq!(out.len(), 2);
+        assert_eq!(reply_to(&out[1].msgs[0]), Some((20, 9, 100, 30)));
+        assert!(!p.holding());
+
+        /// Counts the messages shown.
+        struct Count(std::rc::Rc<std::cell::Cell<usize>>);
+        impl Sink for Count {
+            fn event(&mut self, _: &Event, msgs: &[Shown]) -> io::Result<()> {
+                self.0.set(self.0.get() + msgs.len());
+                Ok(())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        use crate::live::Consumer;
+        let shown = std::rc::Rc::default();
+        let output = || crate::output::Output {
+            pipeline: Single::new(Filter::default(), PipelineOptions::default(), None),
+            sinks: vec![Box::new(Count(std::rc::Rc::clone(&shown)))],
+        };
+        let mut out = output();
+        out.batch(batch.clone()).unwrap();
+        assert_eq!((shown.get(), out.holding()), (0, true));
+        out.release().unwrap();
+        assert_eq!((shown.get(), out.holding()), (2, false));
+        let mut out = output();
+        out.batch(batch).unwrap();
+        out.finish(None).unwrap();
+        assert_eq!(shown.get(), 4, "finish shows what was held");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `nlmon -r FILE` and `nlmon -r -`: a capture file or pipe, shown as it is
 //! read. Packets go to the outputs in batches of what the stream has
 //! buffered already (at most [`BATCH`]), so memory stays one batch and a
-//! pipe from `tcpdump -U` is shown packet by packet as it arrives.
+//! pipe from `tcpdump -U` is shown packet by packet as it arrives: before
+//! a read that may wait on a pipe, the packets the pipeline holds back to
+//! put them in time order ([`crate::reorder`]) are shown too.
 
 use std::{
     fs::File,
@@ -21,10 +23,13 @@ const BATCH: usize = 512;
 /// cut, prints the summary, then fails saying where it was cut.
 pub fn run(path: &Path, out: &mut dyn Consumer) -> anyhow::Result<()> {
     let name = path.display().to_string();
-    let src: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
+    let (src, may_wait): (Box<dyn Read>, bool) = if path.as_os_str() == "-" {
+        let regular = std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file());
+        (Box::new(io::stdin().lock()), !regular)
     } else {
-        Box::new(File::open(path).with_context(|| format!("cannot open {name}"))?)
+        let f = File::open(path).with_context(|| format!("cannot open {name}"))?;
+        let regular = f.metadata().is_ok_and(|m| m.is_file());
+        (Box::new(f), !regular)
     };
     let mut reader = Reader::new(src).with_context(|| format!("cannot read {name}"))?;
     let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
@@ -37,6 +42,9 @@ pub fn run(path: &Path, out: &mut dyn Consumer) -> anyhow::Result<()> {
                 // Before waiting on the stream, show what came.
                 if batch.len() >= BATCH || !reader.next_ready() {
                     out.batch(std::mem::take(&mut batch))?;
+                    if may_wait && !reader.next_ready() {
+                        out.release()?;
+                    }
                     if out.done() {
                         break Ok(());
                     }

@@ -38,9 +38,14 @@ struct Cgroup {
 
 impl Cgroup {
     fn new(parent: Option<&Cgroup>) -> Self {
+        Self::named(parent, "")
+    }
+
+    /// A cgroup whose name ends in `suffix` (`.scope`: a systemd unit).
+    fn named(parent: Option<&Cgroup>, suffix: &str) -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
         let name = format!(
-            "nlmon-test-{}-{}",
+            "nlmon-test-{}-{}{suffix}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         );
@@ -248,6 +253,64 @@ fn json_text_and_pcapng_name_the_cgroup_and_namespace() {
         .unwrap_or_else(|| panic!("no RTM_NEWADDR read back:\n{back}"));
     assert_eq!(l["process"]["cgroup"], cg.path.as_str(), "{l}");
     assert_eq!(l["socket"]["netns_name"], ns.name.as_str(), "{l}");
+}
+
+/// Change lines, and `nlmon history` over the JSON lines, name the
+/// writer's unit after `comm[pid]`.
+#[test]
+fn changes_and_history_name_the_writers_unit() {
+    let ns = Netns::new();
+    let cg = Cgroup::named(None, ".scope");
+    let unit = cg.path.trim_start_matches('/').to_owned();
+    let ip = ip();
+    let script = |last: u8| {
+        format!(
+            "{} && exec {ip} -n {} addr add 10.62.1.{last}/24 dev lo",
+            cg.enter(),
+            ns.name
+        )
+    };
+    let text = feed(
+        &["--changes", "--color", "never", "--cgroup", &cg.path],
+        &script(1),
+    );
+    let said = format!(
+        "({unit}) added address 10.62.1.1/24 dev lo (netns {}): ok",
+        ns.name
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" ip[") && l.contains(&said)),
+        "no {said:?} in:\n{text}"
+    );
+
+    let json = feed(&["--json", "--cgroup", &cg.path], &script(2));
+    let file = std::env::temp_dir().join(format!("nlmon-attrib-{}.jsonl", std::process::id()));
+    fs::write(&file, json).unwrap();
+    let f = file.to_str().unwrap();
+    let history = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_nlmon"))
+            .args(["history", "--file", f])
+            .args(extra)
+            .output()
+            .expect("nlmon history");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let lines = history(&[]);
+    let as_json = history(&["--json"]);
+    fs::remove_file(&file).unwrap();
+    assert!(
+        lines.contains(&format!("({unit}) added address 10.62.1.2/24")),
+        "{lines}"
+    );
+    let c: serde_json::Value = as_json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|c| c["kind"] == "address")
+        .unwrap_or_else(|| panic!("no address change in:\n{as_json}"));
+    assert_eq!(c["label"], unit.as_str(), "{c}");
+    assert_eq!(c["comm"], "ip", "{c}");
 }
 
 /// A cgroup path that does not exist is refused with a clear message.

@@ -11,7 +11,7 @@ use std::{
 };
 
 mod common;
-use common::{Netns, ip};
+use common::{Netns, ip, json_lines as parse_lines};
 
 fn nlmon() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nlmon"))
@@ -201,4 +201,233 @@ fn every_prefix_of_a_real_capture_reads_without_panic() {
         }
     }
     let _ = std::fs::remove_file(&path);
+}
+
+/// Both sides' `field`, for a failure message.
+fn both(live: &serde_json::Value, read: &serde_json::Value, field: &str) -> String {
+    format!(
+        "live {field}: {}\n  -r {field}: {}",
+        live[field], read[field]
+    )
+}
+
+/// A message tree with its byte ranges counted from the message's start
+/// (live, from the buffer's; -r reads one message a packet).
+fn rebased(message: &serde_json::Value) -> serde_json::Value {
+    fn shift(v: &mut serde_json::Value, base: u64) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, c) in o.iter_mut() {
+                    match c.as_array_mut() {
+                        Some(r) if k == "range" => {
+                            for n in r {
+                                *n = (n.as_u64().expect("offset") - base).into();
+                            }
+                        }
+                        _ => shift(c, base),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|c| shift(c, base)),
+            _ => {}
+        }
+    }
+    let mut m = message.clone();
+    let base = m["range"][0].as_u64().unwrap_or(0);
+    shift(&mut m, base);
+    m
+}
+
+/// Where two JSON values first differ, as a path and both values there.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: &str) -> String {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if x.len() == y.len() => x
+            .iter()
+            .find(|(k, v)| y.get(*k) != Some(v))
+            .map(|(k, v)| first_difference(v, &y[k], &format!("{path}.{k}")))
+            .unwrap_or_default(),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find(|(_, (v, w))| v != w)
+            .map(|(i, (v, w))| first_difference(v, w, &format!("{path}[{i}]")))
+            .unwrap_or_default(),
+        _ => format!("{path}: {a} vs {b}"),
+    }
+}
+
+/// Every interface name in a message tree, with the field it names.
+fn ifnames(node: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    if let Some(n) = node["ifname"].as_str() {
+        out.push((node["name"].as_str().unwrap_or("").to_owned(), n.to_owned()));
+    }
+    for key in ["body", "children"] {
+        for c in node[key].as_array().into_iter().flatten() {
+            ifnames(c, out);
+        }
+    }
+}
+
+/// `nlmon -w` and `nlmon --json` watch the same `ip` commands; `nlmon -r`
+/// of the file then gives each message the live command's process,
+/// socket, hook, decoded message (interface names included) and link.
+/// Times are each capture's own (two programs read the clock), so they
+/// are compared within a bound.
+#[test]
+fn reading_nlmons_file_shows_what_the_live_command_showed() {
+    let ns = Netns::new();
+    let path = temp("live");
+    let path_s = path.to_str().expect("path").to_owned();
+    let filter = ["--comm", "ip", "--netns", &ns.path()];
+    // Inside the namespace, so that both name its interfaces alike.
+    let mut c = common::nlmon();
+    c.args(["--json"]).args(filter);
+    ns.enter(&mut c);
+    let (mut live, mut live_err) = common::start_command(c);
+    let mut stdout = live.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut b).expect("stdout");
+        b
+    });
+    let mut c = common::nlmon();
+    c.args(["-w", &path_s]).args(filter);
+    ns.enter(&mut c);
+    let (mut writer, mut writer_err) = common::start_command(c);
+    // Links, an address, a route, a refused request, then dumps that name
+    // the interfaces by index.
+    let script = format!(
+        "{ip} link add nlmon-r0 type veth peer name nlmon-r1 && \
+         {ip} addr add 10.9.3.1/24 dev nlmon-r0 && {ip} link set nlmon-r0 up && \
+         {ip} route add 10.9.4.0/24 dev nlmon-r0 && \
+         ! {ip} addr add 10.9.3.1/24 dev nlmon-r0 2>/dev/null && \
+         {ip} -d link show >/dev/null && {ip} addr show >/dev/null && \
+         {ip} route show >/dev/null",
+        ip = ip()
+    );
+    let mut sh = Command::new("sh");
+    sh.args(["-c", &script]);
+    ns.enter(&mut sh);
+    let status = sh.status().expect("sh");
+    assert!(status.success(), "{status}");
+    // The records are in the ring before each call returns: what is left
+    // there is shown at exit.
+    for child in [&live, &writer] {
+        // SAFETY: kill has no memory effects; the pid is our child's.
+        assert_eq!(
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) },
+            0,
+            "SIGINT"
+        );
+    }
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut live_err, &mut err).expect("stderr");
+    assert!(live.wait().expect("wait").success(), "{err}");
+    let mut werr = String::new();
+    std::io::Read::read_to_string(&mut writer_err, &mut werr).expect("stderr");
+    assert!(writer.wait().expect("wait").success(), "{werr}");
+    let live = parse_lines(&reader.join().expect("reader"));
+    let out = read_file(&path, &["--json"]);
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "{out:?}");
+    let read = parse_lines(&out.stdout);
+    common::assert_schema(&read);
+    assert_eq!(live.len(), read.len(), "one line per message on both sides");
+
+    // Each message is known by its process, direction and bytes (the two
+    // captures may order messages of the same instant differently).
+    let key = |l: &serde_json::Value| {
+        (
+            l["process"]["tid"].clone(),
+            l["direction"].clone(),
+            l["raw"].clone(),
+        )
+    };
+    let mut unmatched: Vec<&serde_json::Value> = read.iter().collect();
+    let (mut named, mut linked, mut failed) = (Vec::new(), 0, 0);
+    for l in &live {
+        let at = unmatched
+            .iter()
+            .position(|r| key(r) == key(l))
+            .unwrap_or_else(|| panic!("no -r line for {}", l["message"]));
+        let r = unmatched.remove(at);
+        for field in [
+            "kind",
+            "process",
+            "socket",
+            "direction",
+            "peer",
+            "hook",
+            "call_flags",
+            "ret_flags",
+            "errno",
+            "msg_index",
+            "truncation",
+        ] {
+            assert_eq!(l[field], r[field], "{}", both(l, r, field));
+        }
+        let (lm, rm) = (rebased(&l["message"]), rebased(&r["message"]));
+        assert!(
+            lm == rm,
+            "message: {}",
+            first_difference(&lm, &rm, "message")
+        );
+        assert_ne!(r["hook"], "unknown");
+        assert_ne!(r["process"]["cgroup_id"], 0, "{}", r["process"]);
+        let near = |a: &serde_json::Value, b: &serde_json::Value| {
+            let (a, b) = (a.as_u64().expect("ns"), b.as_u64().expect("ns"));
+            a.abs_diff(b) < 50_000_000
+        };
+        assert!(
+            near(&l["mono_ns"], &r["mono_ns"]),
+            "{}",
+            both(l, r, "mono_ns")
+        );
+        assert!(near(&l["time"], &r["time"]), "{}", both(l, r, "time"));
+        // The same request, sent at the same time.
+        match (&l["link"], &r["link"]) {
+            (serde_json::Value::Null, rl) => assert!(rl.is_null(), "{}", both(l, r, "link")),
+            (ll, rl) => {
+                let strip = |v: &serde_json::Value| {
+                    let mut v = v.clone();
+                    let at = v["request"]["mono_ns"].take();
+                    let lat = v.get_mut("latency_ns").map(serde_json::Value::take);
+                    (v, at, lat)
+                };
+                let ((lv, lat_at, llat), (rv, rat_at, rlat)) = (strip(ll), strip(rl));
+                assert_eq!(lv, rv, "{}", both(l, r, "link"));
+                assert!(near(&lat_at, &rat_at), "{}", both(l, r, "link"));
+                if let (Some(a), Some(b)) = (llat, rlat) {
+                    assert!(near(&a, &b), "{}", both(l, r, "link"));
+                }
+                linked += 1;
+            }
+        }
+        if r["message"]["error"]["errno"]
+            .as_i64()
+            .is_some_and(|e| e != 0)
+        {
+            failed += 1;
+        }
+        ifnames(&r["message"], &mut named);
+    }
+    assert!(
+        unmatched.is_empty(),
+        "-r lines the live command did not show"
+    );
+    // The run did what it is meant to compare.
+    assert!(linked >= 5, "{linked} linked lines");
+    assert!(failed >= 1, "the refused address");
+    for (field, name) in [
+        ("ifa_index", "nlmon-r0"),
+        ("RTA_OIF", "nlmon-r0"),
+        ("ifi_index", "nlmon-r1"),
+    ] {
+        assert!(
+            named.contains(&(field.to_owned(), name.to_owned())),
+            "no {field} named {name} in {named:?}"
+        );
+    }
 }

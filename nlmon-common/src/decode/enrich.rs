@@ -15,6 +15,11 @@ use super::{
 pub trait Names {
     /// The name of interface `index`, if known.
     fn ifname(&mut self, index: u32) -> Option<&str>;
+
+    /// The walk is done with a message (every message of a buffer ends
+    /// once, in order): the names asked for since the last call were that
+    /// message's.
+    fn end_message(&mut self) {}
 }
 
 /// Knows no names.
@@ -150,6 +155,18 @@ impl<O: Out> Out for Enrich<'_, O> {
 
     fn end_message(&mut self, m: &mut Message) {
         self.open.clear();
+        self.names.end_message();
         self.inner.end_message(m);
     }
+}
+
+/// Keeps nothing: a walk only for what [`Enrich`] asks of its [`Names`].
+pub struct Discard;
+
+impl Out for Discard {
+    fn open(&mut self, _: &'static str, _: Option<u64>, _: (u32, u32), _: bool) {}
+    fn value(&mut self, _: Val<'_>) {}
+    fn truncated(&mut self) {}
+    fn redacted(&mut self) {}
+    fn close(&mut self) {}
 }

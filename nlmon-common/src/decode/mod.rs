@@ -228,6 +228,18 @@ impl Decoder {
         )
     }
 
+    /// Walks every message only to ask `names` for the interfaces whose
+    /// indexes [`Decoder::decode_with`] would name (rtnetlink), building
+    /// neither tree nor text: for an output that keeps the bytes and the
+    /// names beside them.
+    pub fn name_indexes(&self, protocol: u32, data: &[u8], names: &mut dyn enrich::Names) {
+        if protocol == NETLINK_ROUTE {
+            let mut discard = enrich::Discard;
+            let mut out = enrich::Enrich::new(&mut discard, names);
+            message::decode_buffer(self, protocol, data, false, &mut out);
+        }
+    }
+
     /// Like [`Decoder::decode`] but stops at what identifies each message:
     /// type and family names, flags, errors; `body` stays empty (but for
     /// generic netlink's `cmd` and `version`). For filtering before paying

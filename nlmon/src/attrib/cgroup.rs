@@ -21,11 +21,12 @@ const FILEID_KERNFS: i32 = 0xfe;
 /// Directories visited by one walk at most (a fallback, see `Cgroups::walk`).
 const MAX_WALK: usize = 100_000;
 
-/// Where the cgroup2 hierarchy is mounted, from `/proc/mounts` (hybrid
-/// hosts mount it at `/sys/fs/cgroup/unified`, unified ones at
-/// `/sys/fs/cgroup`).
+/// Where the cgroup2 hierarchy is mounted, from this process's mount table
+/// (hybrid hosts mount it at `/sys/fs/cgroup/unified`, unified ones at
+/// `/sys/fs/cgroup`). `/proc/self/mounts`, not `/proc/mounts`: under
+/// nlmon.service (`ProcSubset=pid`) only the per-process files exist.
 pub fn cgroup2_mount() -> Option<PathBuf> {
-    mount_in(&fs::read_to_string("/proc/mounts").ok()?)
+    mount_in(&fs::read_to_string("/proc/self/mounts").ok()?)
 }
 
 fn mount_in(mounts: &str) -> Option<PathBuf> {
@@ -146,6 +147,15 @@ impl Cgroups {
             walk_only: false,
             walked: HashMap::new(),
             last_walk: None,
+        }
+    }
+
+    /// As without CAP_DAC_READ_SEARCH: ids found by walking the tree.
+    #[cfg(test)]
+    pub fn walking(mount: Option<PathBuf>) -> Self {
+        Self {
+            walk_only: true,
+            ..Self::at(mount)
         }
     }
 

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use super::{Attrib, Attribution, Container, Pod};
-use crate::event::Event;
+use crate::{
+    event::Event,
+    pcapng::comment::{escape, unescape},
+};
 
 /// Journal fields of an event's attribution, for those that are known.
 pub fn journal(ev: &Event) -> Vec<(&'static str, String)> {
@@ -38,16 +41,6 @@ pub fn journal(ev: &Event) -> Vec<(&'static str, String)> {
         out.push(("NLMON_NETNS_NAME", n.to_string()));
     }
     out
-}
-
-/// Comment words are `key=value` split at spaces: a value's spaces and
-/// percent signs are written `%20` and `%25`.
-fn escape(s: &str) -> String {
-    s.replace('%', "%25").replace(' ', "%20")
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("%20", " ").replace("%25", "%")
 }
 
 /// ` cgroup=... unit=... container=RUNTIME:ID[:NAME] pod=UID[:NS:NAME]
@@ -117,7 +110,7 @@ pub fn from_comment<'a>(
         container,
         pod,
     };
-    let attrib = Attrib((a != Attribution::default()).then(|| Arc::new(a)));
+    let attrib = Attrib::known(a);
     (attrib, get("netns_name").map(Arc::from))
 }
 

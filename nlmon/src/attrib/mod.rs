@@ -11,15 +11,20 @@ pub mod netns;
 pub mod path;
 pub mod runtime;
 
-use std::{collections::HashMap, fmt, sync::Arc};
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::event::Event;
 
 /// A container: `runtime` is `docker`, `podman`, `containerd`, `cri-o` or
 /// `cri`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Container {
     pub runtime: String,
     pub id: String,
@@ -27,15 +32,17 @@ pub struct Container {
 }
 
 /// A Kubernetes pod.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pod {
     pub uid: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
 }
 
-/// What is known of a process's cgroup.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// What is known of a process's cgroup (read back from JSON lines by
+/// `nlmon history`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Attribution {
     /// cgroup v2 path below the cgroup2 mount (`/system.slice/x.service`).
     pub cgroup: Option<String>,
@@ -91,6 +98,16 @@ impl Attrib {
     pub fn get(&self) -> Option<&Attribution> {
         self.0.as_deref()
     }
+
+    /// An attribution read back from an output; none when nothing is known.
+    pub fn known(a: Attribution) -> Self {
+        Self((a != Attribution::default()).then(|| Arc::new(a)))
+    }
+
+    /// The label text lines show after `comm[pid]`.
+    pub fn label(&self) -> Option<String> {
+        self.get().and_then(Attribution::label)
+    }
 }
 
 impl Serialize for Attrib {
@@ -134,12 +151,20 @@ pub fn serialize_name<S: Serializer>(n: &Option<Arc<str>>, s: S) -> Result<S::Ok
 /// cgroups remembered at most; the cache starts over when full.
 const MAX_CGROUPS: usize = 8192;
 
+/// A cgroup not found is looked for again after this long: without
+/// CAP_DAC_READ_SEARCH (as under nlmon.service) ids are found by walking
+/// the tree, at most once a second, so a cgroup made just after a walk is
+/// missed once, not for good.
+const RETRY_MISS: Duration = Duration::from_secs(1);
+
 /// Resolves and caches attributions and namespace names.
 pub struct Attributor {
     cgroups: cgroup::Cgroups,
     runtimes: runtime::Runtimes,
     netns: netns::Netns,
-    cache: HashMap<u64, Option<Arc<Attribution>>>,
+    cache: HashMap<u64, Arc<Attribution>>,
+    /// Ids not found, and when.
+    missed: HashMap<u64, Instant>,
 }
 
 impl Attributor {
@@ -158,6 +183,7 @@ impl Attributor {
             runtimes: runtime::Runtimes::new(roots),
             netns,
             cache: HashMap::new(),
+            missed: HashMap::new(),
         }
     }
 
@@ -173,12 +199,34 @@ impl Attributor {
                 .get()
                 .filter(|a| a.container.is_some())
                 .and_then(Attribution::label)
-            && netns::inode(&format!("/proc/{}/ns/net", ev.process.tgid)) == Some(ino)
+            && self.container_lives_in(ev, ino)
         {
-            // The container's own namespace: its process lives in it.
             name = Some(self.netns.name_container(ino, &label));
         }
         ev.socket.netns_name = name;
+    }
+
+    /// Whether namespace `ino` is the container's own: the process lives in
+    /// it, or (when it has exited already, as a short `ip` does) one of the
+    /// processes still in its cgroup does.
+    fn container_lives_in(&self, ev: &Event, ino: u32) -> bool {
+        /// Processes of the cgroup looked at, at most.
+        const PROCS: usize = 16;
+        if netns::inode(&format!("/proc/{}/ns/net", ev.process.tgid)) == Some(ino) {
+            return true;
+        }
+        let (Some(mount), Some(cg)) = (
+            self.cgroups.mount(),
+            ev.process.attrib.get().and_then(|a| a.cgroup.as_deref()),
+        ) else {
+            return false;
+        };
+        let procs = mount.join(cg.trim_start_matches('/')).join("cgroup.procs");
+        std::fs::read_to_string(procs).is_ok_and(|list| {
+            list.lines()
+                .take(PROCS)
+                .any(|pid| netns::inode(&format!("/proc/{pid}/ns/net")) == Some(ino))
+        })
     }
 
     /// The attribution of a cgroup id, resolved on first sight.
@@ -187,14 +235,33 @@ impl Attributor {
             return None;
         }
         if let Some(a) = self.cache.get(&id) {
-            return a.clone();
+            return Some(a.clone());
         }
-        let a = self.cgroups.path_of(id).map(|p| Arc::new(self.describe(p)));
+        if self
+            .missed
+            .get(&id)
+            .is_some_and(|t| t.elapsed() < RETRY_MISS)
+        {
+            return None;
+        }
         if self.cache.len() >= MAX_CGROUPS {
             self.cache.clear();
         }
-        self.cache.insert(id, a.clone());
-        a
+        if self.missed.len() >= MAX_CGROUPS {
+            self.missed.clear();
+        }
+        match self.cgroups.path_of(id) {
+            Some(p) => {
+                let a = Arc::new(self.describe(p));
+                self.missed.remove(&id);
+                self.cache.insert(id, a.clone());
+                Some(a)
+            }
+            None => {
+                self.missed.insert(id, Instant::now());
+                None
+            }
+        }
     }
 
     /// What a path names, with names from the runtimes' state.
@@ -288,6 +355,45 @@ mod tests {
         assert_eq!(v["process"]["container"]["name"], "web");
         assert_eq!(v["socket"]["netns_name"], "blue");
         assert_eq!(ev.process.attrib.to_string(), " (podman:web)");
+    }
+
+    /// A cgroup made right after a walk is missed, then named once the
+    /// next walk is allowed: a miss is not remembered for good.
+    #[test]
+    fn a_cgroup_missed_once_is_found_later() {
+        use std::os::unix::fs::MetadataExt;
+        let Some(mount) = cgroup::cgroup2_mount() else {
+            eprintln!("skipped: no cgroup2 mount");
+            return;
+        };
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+        let rel = own
+            .lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .unwrap()
+            .trim_end_matches('/')
+            .to_owned();
+        let mut a = Attributor::with(
+            cgroup::Cgroups::walking(Some(mount.clone())),
+            runtime::Roots::default(),
+            netns::Netns::with(None, vec![]),
+        );
+        // A first lookup walks the tree.
+        assert!(a.cgroup(u64::MAX - 1).is_none());
+        let name = format!("nlmon-test-miss-{}", std::process::id());
+        let path = format!("{rel}/{name}");
+        let dir = mount.join(path.trim_start_matches('/'));
+        if let Err(e) = std::fs::create_dir(&dir) {
+            eprintln!("skipped: cannot make a cgroup ({e})");
+            return;
+        }
+        let id = std::fs::metadata(&dir).unwrap().ino();
+        let first = a.cgroup(id);
+        std::thread::sleep(RETRY_MISS + Duration::from_millis(100));
+        let later = a.cgroup(id);
+        std::fs::remove_dir(&dir).unwrap();
+        assert!(first.is_none(), "found before the next walk was allowed");
+        assert_eq!(later.and_then(|a| a.cgroup.clone()), Some(path));
     }
 
     /// This process's own cgroup, resolved from its id as a record gives it.

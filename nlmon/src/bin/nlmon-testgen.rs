@@ -21,6 +21,10 @@ mod capture_file;
 use std::{io::BufRead, mem, os::fd::AsRawFd, process::ExitCode};
 
 use anyhow::{Context as _, bail};
+use nlmon_common::nlmsg::{
+    NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_DONE,
+    NLMSG_ERROR,
+};
 
 const NETLINK_ROUTE: i32 = 0;
 const NETLINK_GENERIC: i32 = 16;
@@ -30,15 +34,6 @@ const RTM_NEWADDR: u16 = 20;
 const RTM_DELADDR: u16 = 21;
 const RTM_GETLINK: u16 = 18;
 const RTM_GETADDR: u16 = 22;
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_ACK: u16 = 4;
-const NLM_F_CREATE: u16 = 0x400;
-const NLM_F_EXCL: u16 = 0x200;
-const NLM_F_DUMP: u16 = 0x300;
-/// In an NLMSG_ERROR: extended-ack attributes follow.
-const NLM_F_ACK_TLVS: u16 = 0x200;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const NETLINK_SOCK_DIAG: i32 = 4;
 const NETLINK_XFRM: i32 = 6;
 const NETLINK_NETFILTER: i32 = 12;

@@ -16,7 +16,10 @@ use std::{
     time::SystemTime,
 };
 
-use nlmon_common::decode::{Message, objects};
+use nlmon_common::{
+    decode::{Message, objects},
+    nlmsg::{NLM_F_ACK, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_MIN_TYPE},
+};
 use serde::Serialize;
 
 use crate::{
@@ -25,12 +28,6 @@ use crate::{
     link::Link,
     pipeline::Shown,
 };
-
-const NLM_F_REQUEST: u16 = 0x1;
-const NLM_F_MULTI: u16 = 0x2;
-const NLM_F_ACK: u16 = 0x4;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_MIN_TYPE: u16 = 16;
 
 /// Requests waiting for their ack, and requests seen (whose notifications
 /// would repeat them), are both bounded.
@@ -94,6 +91,11 @@ pub struct Change {
     /// request caused it; `kernel` when the kernel changed it itself).
     pub comm: String,
     pub pid: u32,
+    /// The writer's container, pod or systemd unit as text lines show it
+    /// after `comm[pid]` (`NetworkManager.service`, `podman:web`), when
+    /// known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Network namespace inode, and its name under /run/netns if any.
     pub netns: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -137,8 +139,13 @@ impl Change {
             .as_ref()
             .map(|c| format!(" [CONFLICT: {}]", c.summary()))
             .unwrap_or_default();
+        let label = self
+            .label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
         format!(
-            "{} {}[{}] {} {} {}{netns}: {}{conflict}",
+            "{} {}[{}]{label} {} {} {}{netns}: {}{conflict}",
             hms(self.time),
             self.comm,
             self.pid,
@@ -208,7 +215,12 @@ impl Tracker {
             if h.flags & NLM_F_REQUEST == 0 {
                 return Vec::new();
             }
-            let Some(mut c) = self.change(ev, m, &ev.process.comm, ev.process.tgid) else {
+            let writer = (
+                &*ev.process.comm,
+                ev.process.tgid,
+                ev.process.attrib.label(),
+            );
+            let Some(mut c) = self.change(ev, m, writer) else {
                 return Vec::new();
             };
             let key = (ev.process.tgid, ev.socket.portid, h.seq);
@@ -274,7 +286,7 @@ impl Tracker {
         if self.notified.contains(&dup) {
             return Vec::new();
         }
-        let Some(mut c) = self.change(ev, m, &comm, pid) else {
+        let Some(mut c) = self.change(ev, m, (&comm, pid, None)) else {
             return Vec::new();
         };
         remember(&mut self.notified, &mut self.notified_order, dup, MAX_SEEN);
@@ -291,10 +303,16 @@ impl Tracker {
         p
     }
 
-    fn change(&mut self, ev: &Event, m: &Message, comm: &str, pid: u32) -> Option<Change> {
+    /// The change `m` makes, by `(comm, pid, label)`.
+    fn change(
+        &mut self,
+        ev: &Event,
+        m: &Message,
+        (comm, pid, label): (&str, u32, Option<String>),
+    ) -> Option<Change> {
         let o = objects::object(m)?;
         let names = &mut self.names;
-        let mut name = |i: u32| names.name(ev, i).map(str::to_owned);
+        let mut name = |i: u32| names.name(ev, i).map(|n| n.to_string());
         let key = o.key(&mut name);
         let description = o.description(&mut name);
         let mut object = serde_json::Map::new();
@@ -315,6 +333,7 @@ impl Tracker {
             time: ev.time,
             comm: comm.to_owned(),
             pid,
+            label,
             netns: ev.socket.netns,
             netns_name: self.netns.name(ev.socket.netns),
             kind: o.kind,

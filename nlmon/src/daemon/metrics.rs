@@ -22,7 +22,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use nlmon_common::decode::Message;
+use nlmon_common::{decode::Message, nlmsg::NLMSG_ERROR};
 
 use super::{config::MetricsConfig, sink::SinkCounts, status::Status};
 use crate::{
@@ -36,7 +36,6 @@ pub const MAX_SERIES: usize = 4096;
 /// Process names whose changes are counted apart at most (beyond them,
 /// straight into `other`).
 const MAX_PROCESSES: usize = 4096;
-const NLMSG_ERROR: u16 = 2;
 
 /// What the metrics count from the decoded events.
 #[derive(Debug, Default)]

@@ -45,9 +45,10 @@ impl pipeline::Sink for PcapngFile {
         self.file.flush()
     }
 
-    /// pcapng stores the bytes; it reads only a message's length.
+    /// pcapng stores the bytes; it reads only a message's length, and
+    /// the interface names it is shown with, for the packet's comment.
     fn detail(&self) -> pipeline::Detail {
-        pipeline::Detail::Headers
+        pipeline::Detail::Names
     }
 }
 

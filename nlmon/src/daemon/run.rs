@@ -22,7 +22,8 @@ use crate::{
     event::Event,
     filter::Select,
     genl_ids,
-    pipeline::{Detail, Pipeline, PipelineOptions, Selector},
+    pipeline::{Decoded, Detail, Pipeline, PipelineOptions, Selector},
+    reorder,
     ring::{self, Ring},
 };
 
@@ -118,6 +119,11 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
                 })
                 .map_err(io_err("reading the ring buffer"))?;
             }
+            // The ring stayed quiet for a window: nothing captured before
+            // the events held back can still come.
+            () = tokio::time::sleep(reorder::WINDOW), if d.pipeline.holding() => {
+                d.release();
+            }
             _ = tick.tick() => {
                 capture.flush_logs();
                 d.update(&capture);
@@ -164,12 +170,13 @@ pub async fn run(path: &Path, explicit: bool) -> Result<(), DaemonError> {
     Ok(())
 }
 
-/// Dispatches everything the ring holds.
+/// Dispatches everything the ring holds, and every event held back.
 fn drain(capture: &mut Capture, d: &mut Daemon, events: &mut Vec<Event>) {
     let Ok(_) = capture.drain_batches(events, usize::MAX, |b| {
         d.dispatch(std::mem::take(b));
         Ok::<_, std::convert::Infallible>(true)
     });
+    d.release();
 }
 
 struct Daemon {
@@ -194,9 +201,21 @@ struct Daemon {
 impl Daemon {
     /// Decodes drained events once and hands them to the sinks (through
     /// the `[filter]`) and to attach clients (each through its own).
+    /// The newest may wait for the next batch ([`crate::reorder`]).
     fn dispatch(&mut self, events: Vec<Event>) {
         self.status.captured += events.len() as u64;
-        for d in self.pipeline.decode_batch(events, Detail::Tree, None) {
+        let decoded = self.pipeline.decode_settled(events, Detail::Tree, None);
+        self.hand_out(decoded);
+    }
+
+    /// Dispatches the events held back.
+    fn release(&mut self) {
+        let decoded = self.pipeline.decode_batch(Vec::new(), Detail::Tree, None);
+        self.hand_out(decoded);
+    }
+
+    fn hand_out(&mut self, decoded: Vec<Decoded>) {
+        for d in decoded {
             self.metrics
                 .metrics
                 .count(&d.ev, d.msgs.iter().map(|s| &s.message));

@@ -160,6 +160,7 @@ mod tests {
                 time: std::time::SystemTime::UNIX_EPOCH,
                 comm: String::new(),
                 pid: 0,
+                label: None,
                 netns: 0,
                 netns_name: None,
                 kind: "x",

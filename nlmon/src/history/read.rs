@@ -97,6 +97,9 @@ struct LineProcess {
     comm: String,
     #[serde(default)]
     cgroup_id: u64,
+    /// cgroup, unit, container, pod (null or absent when unknown).
+    #[serde(flatten)]
+    attrib: crate::attrib::Attribution,
 }
 
 #[derive(Deserialize)]
@@ -119,12 +122,8 @@ fn from_json(line: &[u8]) -> anyhow::Result<Option<Event>> {
     if l.kind != "message" {
         return Ok(None);
     }
-    let direction = match l.direction.as_str() {
-        "to_kernel" => Direction::ToKernel,
-        "from_kernel" => Direction::FromKernel,
-        "to_user" => Direction::ToUser,
-        "from_user" => Direction::FromUser,
-        d => anyhow::bail!("unknown direction {d:?}"),
+    let Some(direction) = Direction::from_name(&l.direction) else {
+        anyhow::bail!("unknown direction {:?}", l.direction);
     };
     let data = unhex(&l.raw).context("raw is not hex")?;
     let ns = u64::try_from(l.time).unwrap_or(u64::MAX);
@@ -138,7 +137,7 @@ fn from_json(line: &[u8]) -> anyhow::Result<Option<Event>> {
             uid: l.process.uid,
             comm: l.process.comm,
             cgroup_id: l.process.cgroup_id,
-            attrib: Default::default(),
+            attrib: crate::attrib::Attrib::known(l.process.attrib),
         },
         socket: Socket {
             protocol: l.socket.protocol,
@@ -158,6 +157,7 @@ fn from_json(line: &[u8]) -> anyhow::Result<Option<Event>> {
         errno: l.errno,
         msg_index: l.msg_index,
         data,
+        ifnames: Vec::new(),
     }))
 }
 

@@ -16,7 +16,7 @@
 //! interfaces and blocks that are not netlink. The formats are small:
 //! the reader is one state machine over four block types.
 
-mod comment;
+pub(crate) mod comment;
 mod reader;
 mod writer;
 

@@ -12,7 +12,7 @@ use super::{
     COOKED_LEN, EPB, EPB_FLAGS, IDB, IF_TSRESOL, LINKTYPE_NETLINK, OPT_COMMENT, OPT_END, SHB, SPB,
     comment::Comment, pad4,
 };
-use crate::event::{Direction, Event, Hook, Kind, Process, Socket, Truncation};
+use crate::event::{Direction, Event, Hook, Kind, Process, Socket};
 
 /// The largest block or record read: far above any netlink packet (64 KiB
 /// and a few comments), far below what a corrupt length field can claim.
@@ -489,7 +489,7 @@ fn to_event(p: &Packet<'_>) -> Event {
         cooked.get(15).copied().unwrap_or(0),
     ]));
     let ours = p.comment.and_then(Comment::parse);
-    let num = |k| ours.and_then(|c| c.num(k));
+    let num = |k| ours.and_then(|c| c.num::<u32>(k));
     let direction = match ours.and_then(|c| c.direction()) {
         Some(d) => d,
         // A kernel nlmon device marks every packet outgoing: a request flag
@@ -506,39 +506,44 @@ fn to_event(p: &Packet<'_>) -> Event {
         Some(c) => crate::attrib::fields::from_comment(|k| c.field(k)),
         None => Default::default(),
     };
+    let mut truncation = ours.map(|c| c.truncation()).unwrap_or_default();
+    truncation.snaplen |= (msg.len() as u32) < orig;
     Event {
         kind: Kind::Message,
-        mono_ns: p.ts_ns,
+        // The capture's monotonic clock where the comment says it, so that
+        // latencies and request times are those the live command showed.
+        mono_ns: ours.and_then(|c| c.num("mono")).unwrap_or(p.ts_ns),
         time: SystemTime::UNIX_EPOCH + Duration::from_nanos(p.ts_ns),
         process: Process {
             tgid: num("pid").unwrap_or(0),
             tid: num("tid").unwrap_or(0),
             uid: num("uid").unwrap_or(0),
             comm: ours.and_then(|c| c.comm()).unwrap_or("").to_owned(),
-            cgroup_id: 0,
+            cgroup_id: ours.and_then(|c| c.num("cgroup_id")).unwrap_or(0),
             attrib,
         },
         socket: Socket {
             protocol,
             portid: num("portid").unwrap_or(0),
-            groups: 0,
+            groups: num("groups").unwrap_or(0),
             netns: num("netns").unwrap_or(0),
             netns_name,
-            fd: ours.and_then(|c| c.field("fd")?.parse().ok()),
+            fd: ours.and_then(|c| c.num("fd")),
         },
         direction,
-        peer: num("peer").map(|portid| crate::event::Peer { portid, groups: 0 }),
-        hook: Hook::Unknown,
-        call_flags: 0,
-        ret_flags: 0,
+        peer: num("peer").map(|portid| crate::event::Peer {
+            portid,
+            groups: num("peer_groups").unwrap_or(0),
+        }),
+        hook: ours.and_then(|c| c.hook()).unwrap_or(Hook::Unknown),
+        call_flags: num("call_flags").unwrap_or(0),
+        ret_flags: num("ret_flags").unwrap_or(0),
         len: orig.max(msg.len() as u32),
-        truncation: Truncation {
-            snaplen: (msg.len() as u32) < orig,
-            ..Truncation::default()
-        },
-        errno: None,
-        msg_index: 0,
+        truncation,
+        errno: ours.and_then(|c| c.num("errno")),
+        msg_index: num("msg_index").unwrap_or(0),
         data: msg.to_vec(),
+        ifnames: ours.map(|c| c.ifnames()).unwrap_or_default(),
     }
 }
 
@@ -619,6 +624,111 @@ mod tests {
         assert_eq!(back[1].data, evs[1].data[..20]);
         assert_eq!(back[2].data, evs[1].data[20..]);
         assert_eq!(back[2].direction, Direction::FromKernel);
+    }
+
+    #[test]
+    fn the_comment_restores_what_the_live_command_showed() {
+        let e = crate::pcapng::comment::tests::with_every_field(event(
+            nlmsg(16, 2, 5, &[0; 16]),
+            Direction::FromKernel,
+        ));
+        let back = read(&file(std::slice::from_ref(&e))).unwrap();
+        assert_eq!(back, [e]);
+    }
+
+    #[test]
+    fn each_packet_keeps_the_interface_names_its_message_was_shown_with() {
+        use crate::{
+            filter::Filter,
+            output::PcapngSink,
+            pipeline::{
+                Detail, Pipeline, PipelineOptions, Single,
+                tests::{newaddr, newlink},
+            },
+        };
+        // Namespace 1 is nobody's: names come from the links only.
+        let mut links = event(
+            [newlink(3, "v0"), newlink(5, "v 1")].concat(),
+            Direction::FromKernel,
+        );
+        links.socket.netns = 1;
+        let mut addrs = event(
+            [newaddr(3), newaddr(5), newaddr(9)].concat(),
+            Direction::FromKernel,
+        );
+        addrs.socket.netns = 1;
+        let mut single = Single::new(Filter::default(), PipelineOptions::default(), None);
+        let mut sink = PcapngSink(PcapngWriter::new(Vec::new()).unwrap());
+        single.process(vec![links, addrs], &mut sink).unwrap();
+        let back = read(&sink.0.into_inner()).unwrap();
+        let v0 = vec![(3, "v0".into())];
+        let v1 = vec![(5, "v 1".into())];
+        let names: Vec<_> = back.iter().map(|e| e.ifnames.clone()).collect();
+        assert_eq!(
+            names,
+            [v0.clone(), v1.clone(), v0.clone(), v1.clone(), vec![]]
+        );
+        // Without the links (a capture that starts later), -r names the
+        // addresses' interfaces from the comments alone.
+        let out = Pipeline::new(PipelineOptions::default()).decode_batch(
+            back[2..].to_vec(),
+            Detail::Tree,
+            None,
+        );
+        let shown: Vec<_> = out.iter().map(|d| d.msgs[0].ifnames.clone()).collect();
+        assert_eq!(shown, [v0, v1, vec![]]);
+        let node = |i: usize| {
+            out[i].msgs[0]
+                .message
+                .body
+                .iter()
+                .find(|n| n.name == "ifa_index")
+                .unwrap()
+                .ifname
+                .clone()
+        };
+        assert_eq!(
+            (node(0), node(1), node(2)),
+            (Some("v0".into()), Some("v 1".into()), None)
+        );
+    }
+
+    /// A file whose one packet carries `comment`.
+    fn commented(comment: &str) -> (Event, Vec<u8>) {
+        let e = event(nlmsg(16, 2, 5, &[0; 16]), Direction::FromKernel);
+        let mut w = PcapngWriter::new(Vec::new()).unwrap();
+        w.packet(&e, 123_456_789_000, &e.data, e.data.len(), comment)
+            .unwrap();
+        (e, w.into_inner())
+    }
+
+    #[test]
+    fn older_and_foreign_comments_leave_the_rest_unknown() {
+        let (e, f) = commented(
+            "nlmon pid=4121 tid=4122 uid=1000 dir=from_kernel netns=4026531840 portid=77 \
+             peer=0 fd=3 comm=my prog",
+        );
+        let old = read(&f).unwrap().remove(0);
+        assert_eq!(
+            (old.process.tgid, old.socket.portid, old.socket.fd),
+            (4121, 77, Some(3))
+        );
+        assert_eq!(old.process.comm, "my prog");
+        assert_eq!(old.hook, Hook::Unknown);
+        assert_eq!(old.mono_ns, 123_456_789_000, "the packet's time");
+        assert_eq!((old.process.cgroup_id, old.socket.groups), (0, 0));
+        assert_eq!(old.peer.map(|p| p.groups), Some(0));
+        assert_eq!((old.errno, old.call_flags, old.msg_index), (None, 0, 0));
+        assert!(old.ifnames.is_empty());
+        assert_eq!(old.data, e.data);
+        let (_, f) = commented("written by wireshark hook=sendto pid=9");
+        let foreign = read(&f).unwrap().remove(0);
+        assert_eq!((foreign.process.tgid, foreign.hook), (0, Hook::Unknown));
+        assert_eq!(
+            foreign.direction,
+            Direction::FromKernel,
+            "from the packet flags"
+        );
     }
 
     #[test]

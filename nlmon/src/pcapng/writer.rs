@@ -71,25 +71,30 @@ impl<W: Write> PcapngWriter<W> {
         self.packets
     }
 
-    /// Writes the messages of `ev` that were shown (ranges of its buffer).
+    /// Writes the messages of `ev` that were shown (ranges of its buffer),
+    /// each with the interface names it was shown with.
     pub fn write_shown(&mut self, ev: &Event, msgs: &[crate::pipeline::Shown]) -> io::Result<()> {
-        let Some((comment, ts)) = stamp(ev) else {
+        let Some(ts) = stamp(ev) else {
             return Ok(());
         };
+        let head = comment::head(ev);
         for s in msgs {
             let bytes = s.bytes(ev);
             let orig = (s.message.header.len as usize).max(bytes.len());
+            let comment = comment::finish(&head, &s.ifnames, &ev.process.comm);
             self.packet(ev, ts, bytes, orig, &comment)?;
         }
         Ok(())
     }
 
     /// Writes one packet per netlink message of the event (overruns carry
-    /// no message and write nothing).
+    /// no message and write nothing), with the interface names the event
+    /// carries.
     pub fn write_event(&mut self, ev: &Event) -> io::Result<()> {
-        let Some((comment, ts)) = stamp(ev) else {
+        let Some(ts) = stamp(ev) else {
             return Ok(());
         };
+        let comment = comment(ev);
         for f in frames(&ev.data) {
             let (bytes, orig) = match f {
                 Frame::Msg { start, end, .. } => (&ev.data[start..end], end - start),
@@ -107,7 +112,9 @@ impl<W: Write> PcapngWriter<W> {
         Ok(())
     }
 
-    fn packet(
+    /// Writes one packet of `ev` holding `msg` (`orig` bytes on the wire)
+    /// with this comment.
+    pub(super) fn packet(
         &mut self,
         ev: &Event,
         ts: u64,
@@ -149,15 +156,15 @@ impl<W: Write> PcapngWriter<W> {
     }
 }
 
-/// The comment and nanosecond timestamp of an event's packets; None for
-/// an overrun, which writes none.
-fn stamp(ev: &Event) -> Option<(String, u64)> {
+/// The nanosecond timestamp of an event's packets; None for an overrun,
+/// which writes none.
+fn stamp(ev: &Event) -> Option<u64> {
     let ts = ev
         .time
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default()
         .as_nanos() as u64;
-    (ev.kind == Kind::Message).then(|| (comment(ev), ts))
+    (ev.kind == Kind::Message).then_some(ts)
 }
 
 fn block(w: &mut impl Write, ty: u32, body: &[u8]) -> io::Result<()> {

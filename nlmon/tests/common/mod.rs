@@ -31,13 +31,19 @@ pub fn nlmon() -> Command {
 }
 
 /// Starts nlmon and waits until it says it is attached.
+pub fn start(args: &[&str]) -> (Child, BufReader<ChildStderr>) {
+    let mut c = nlmon();
+    c.args(args);
+    start_command(c)
+}
+
+/// Starts an nlmon command and waits until it says it is attached.
 #[expect(
     clippy::zombie_processes,
     reason = "callers wait; a failed assertion ends the test run"
 )]
-pub fn start(args: &[&str]) -> (Child, BufReader<ChildStderr>) {
-    let mut child = nlmon()
-        .args(args)
+pub fn start_command(mut c: Command) -> (Child, BufReader<ChildStderr>) {
+    let mut child = c
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -77,6 +83,24 @@ impl Netns {
 
     pub fn path(&self) -> String {
         format!("/run/netns/{}", self.name)
+    }
+
+    /// Makes `c` run inside the namespace: it enters it between fork and
+    /// exec, with no `ip netns exec` process of its own to be captured.
+    pub fn enter(&self, c: &mut Command) {
+        use std::os::{fd::AsRawFd, unix::process::CommandExt};
+        let ns = std::fs::File::open(self.path()).expect("open netns");
+        // SAFETY: setns is async-signal-safe; the descriptor stays open
+        // (moved into the closure, which the command keeps) until exec,
+        // which closes it.
+        unsafe {
+            c.pre_exec(move || {
+                if libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
     }
 
     /// Inode of the namespace, as records carry it.

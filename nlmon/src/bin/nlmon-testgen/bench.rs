@@ -20,14 +20,13 @@ use std::{
 };
 
 use anyhow::{Context as _, bail};
+use nlmon_common::nlmsg::{NLM_F_DUMP, NLM_F_REQUEST};
 
 use super::{
     NLMSG_DONE, NLMSG_ERROR, RTM_DELADDR, RTM_NEWADDR, Sock, addr_msg, check, getlink, nlmsg,
 };
 
 const RTM_GETROUTE: u16 = 26;
-const NLM_F_DUMP: u16 = 0x300;
-const NLM_F_REQUEST: u16 = 1;
 /// Bytes each bystander call moves.
 const SMALL: usize = 64;
 

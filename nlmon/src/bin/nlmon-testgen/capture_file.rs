@@ -17,6 +17,7 @@ use nlmon::{
     event::{Direction, Event, Peer},
     pcapng::PcapngWriter,
 };
+use nlmon_common::nlmsg::{NLM_F_MULTI, NLMSG_ERROR};
 
 use super::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_DONE, RTM_GETLINK,
@@ -24,8 +25,6 @@ use super::{
 
 const RTM_NEWLINK: u16 = 16;
 const RTM_NEWADDR: u16 = 20;
-const NLMSG_ERROR: u16 = 2;
-const NLM_F_MULTI: u16 = 2;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_MTU: u16 = 4;
 const IFA_ADDRESS: u16 = 1;

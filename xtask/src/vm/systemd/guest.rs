@@ -33,6 +33,7 @@ check "nlmon.service is active (Type=notify: READY=1 after attach)" systemctl is
 say "status: $(systemctl show -p StatusText --value nlmon)"
 say "$(journalctl -u nlmon --no-pager -o cat | grep 'attached with')"
 check "BPF links present while running" our_links
+check "the daemon learned the generic netlink families at start" not sh -c "journalctl -u nlmon --no-pager -o cat | grep 'cannot list generic netlink families' >/dev/console"
 
 ip netns add vmtest
 ip -n vmtest link add d0 type veth peer name d1 & p1=$!; wait $p1
@@ -49,6 +50,50 @@ check "json: ip[$p1]" in_json $p1 ip
 check "json: ip[$p2]" in_json $p2 ip
 check "json: nft[$p3]" in_json $p3 nft
 check "json: no reads by default" sh -c "! grep -q '\"tgid\":$p4,' $json"
+
+# Attribution: a transient unit. ExecStopPost keeps its cgroup a second
+# after ip exits: the daemon (without CAP_DAC_READ_SEARCH) finds cgroups
+# by walking the tree, and a cgroup removed before that is not named.
+unit=nlmon-test-writer.service
+nlmon attach --unit $unit --json >/tmp/unit.feed 2>/tmp/unit.err & ua=$!
+for _ in $(seq 50); do grep -q attached /tmp/unit.err && break; sleep 0.2; done
+check "systemd-run --unit=nlmon-test-writer ip link add" systemd-run --quiet --wait \
+    --unit=nlmon-test-writer -p 'ExecStopPost=/bin/sleep 1' ip -n vmtest link add u0 type veth peer name u1
+ip -n vmtest link add n0 type veth peer name n1 & pn=$!; wait $pn
+settle
+kill $ua
+upid=$(journalctl -u nlmon --no-pager -o export NLMON_UNIT=$unit NLMON_TYPE=RTM_NEWLINK | sed -n 's/^NLMON_PID=//p' | head -1)
+check "journal: RTM_NEWLINK with NLMON_UNIT=$unit (ip[$upid])" sh -c "[ -n '$upid' ] && journalctl -u nlmon --no-pager -o cat NLMON_UNIT=$unit NLMON_PID=$upid NLMON_COMM=ip NLMON_CGROUP=/system.slice/$unit | grep -q ."
+check "journal text: ip[$upid] ($unit)" sh -c "journalctl -u nlmon --no-pager -o cat NLMON_PID=$upid | grep -qF 'ip[$upid] ($unit)'"
+check "json: ip[$upid] has unit $unit" sh -c "grep '\"tgid\":$upid,' $json | grep -q '\"unit\":\"$unit\"'"
+check "attach --unit $unit: shows ip[$upid]" grep -q "\"tgid\":$upid," /tmp/unit.feed
+check "attach --unit $unit: not ip[$pn] outside it" not grep -q "\"tgid\":$pn," /tmp/unit.feed
+check "json: ip[$pn] outside the unit has no unit $unit" sh -c "grep '\"tgid\":$pn,' $json | grep -q . && ! grep '\"tgid\":$pn,' $json | grep -q '\"unit\":\"$unit\"'"
+
+# Attribution: a podman container from an image imported from a local
+# root filesystem (no registry), changing an address in its own namespace.
+img=/tmp/img
+mkdir -p $img/bin
+cp /bin/busybox $img/bin/busybox
+for a in sh ip sleep; do ln -s busybox $img/bin/$a; done
+tar -C $img -cf /tmp/img.tar .
+check "podman import" sh -c 'podman import -q /tmp/img.tar localhost/nlmon-busybox >/tmp/podman.log 2>&1 || { cat /tmp/podman.log >/dev/console; false; }'
+RUST_LOG=info nlmon --container web --json >/tmp/ctr.feed 2>/tmp/ctr.err & ca=$!
+for _ in $(seq 100); do grep -q attached /tmp/ctr.err && break; sleep 0.2; done
+check "podman run web: ip addr add in its own namespace" sh -c 'podman run --name web --network none --cap-add NET_ADMIN \
+    localhost/nlmon-busybox sh -c "ip addr add 10.9.0.1/32 dev lo && sleep 2" >/tmp/podman.log 2>&1 || { cat /tmp/podman.log >/dev/console; false; }'
+ip -n vmtest addr add 10.9.0.1/32 dev d0 & ph=$!; wait $ph
+settle
+kill -INT $ca; wait $ca
+cid=$(podman inspect -f '{{.Id}}' web)
+say "container web: $cid, feed: $(grep -c . /tmp/ctr.feed) lines, $(grep -o '"netns_name":[^,]*' /tmp/ctr.feed | sort | uniq -c | tr '\n' ' ')"
+ctr="\"container\":{\"runtime\":\"podman\",\"id\":\"$cid\",\"name\":\"web\"}"
+check "nlmon --container web: RTM_NEWADDR of podman:web" sh -c "grep RTM_NEWADDR /tmp/ctr.feed | grep -qF '$ctr'"
+check "nlmon --container web: its namespace is named podman:web" sh -c "grep RTM_NEWADDR /tmp/ctr.feed | grep -qF '\"netns_name\":\"podman:web\"'"
+check "nlmon --container web: not ip[$ph] outside it" not grep -q "\"tgid\":$ph," /tmp/ctr.feed
+check "journal: RTM_NEWADDR with NLMON_CONTAINER=web" has NLMON_CONTAINER=web NLMON_CONTAINER_ID=$cid NLMON_CONTAINER_RUNTIME=podman NLMON_TYPE=RTM_NEWADDR
+check "json: the daemon names podman:web" sh -c "grep RTM_NEWADDR $json | grep -qF '$ctr'"
+podman rm -f web >/dev/null 2>&1
 
 # Metrics: node_exporter runs as its own service (nlmon's unit has no
 # network) and serves nlmon's textfile. Written every status.interval.

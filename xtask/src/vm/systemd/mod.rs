@@ -2,7 +2,8 @@
 //! as PID 1, on Debian's 6.12 kernel in qemu. A bookworm root filesystem
 //! (cached tarball) becomes an ext4 image with `mke2fs -d`; a busybox
 //! initramfs mounts it and switches root; a oneshot unit in the guest
-//! installs the .deb and checks journal, JSON file, the metrics node_exporter
+//! installs the .deb and checks journal, JSON file, attribution to a
+//! transient unit and to a podman container, the metrics node_exporter
 //! serves, attach access, restart after SIGKILL and a clean stop
 //! ([`guest::TEST`]).
 

@@ -9,10 +9,12 @@ use anyhow::{Context as _, Result};
 use crate::{exec, vm::kernels};
 
 /// What the guest needs: systemd as PID 1, apt to install the package,
-/// the traffic generators, bpftool to look for leftover programs, and
-/// node_exporter (with curl to scrape it) for nlmon's metrics file.
-const PACKAGES: &str = "usr-is-merged,systemd,systemd-sysv,udev,apt,iproute2,nftables,bpftool,kmod,\
-                        prometheus-node-exporter,curl";
+/// the traffic generators, bpftool to look for leftover programs,
+/// node_exporter (with curl to scrape it) for nlmon's metrics file, and
+/// podman (with dbus for its systemd scopes) and a static busybox for the
+/// container the test imports.
+const PACKAGES: &str = "usr-is-merged,systemd,systemd-sysv,udev,dbus,apt,iproute2,nftables,bpftool,\
+                        kmod,prometheus-node-exporter,curl,podman,busybox-static";
 
 /// Documentation and caches the test never reads.
 const TRIM: &str = "rm -rf \"$1\"/usr/share/doc/* \"$1\"/usr/share/man/* \
