@@ -144,6 +144,31 @@ fn extack_offset_alone_names_a_nested_attribute() {
     assert_eq!(json["error"]["offset"], 40);
 }
 
+/// A capped error echoes no attributes: the offset is looked up in the
+/// request itself (the rule of `extack_offset_alone_names_a_nested_attribute`).
+#[test]
+fn offending_attribute_of_a_request_by_offset() {
+    let rule = support::unhex(
+        "50000000060a010c010000000000000001000000060001007400000006000200630000002c000480\
+         280001800b0001006f626a72656600001800028008000100000000010a0002006e6f737563680000",
+    );
+    let d = Decoder::new(DecodeOptions::default());
+    let at = |o| d.offending(12, &rule, o);
+    assert_eq!(
+        at(40).as_deref(),
+        Some("NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM")
+    );
+    assert_eq!(at(36).as_deref(), Some("NFTA_RULE_EXPRESSIONS"));
+    assert_eq!(at(20).as_deref(), Some("NFTA_RULE_TABLE"));
+    assert_eq!(
+        at(68).as_deref(),
+        Some("NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM/NFTA_EXPR_DATA/NFTA_OBJREF_IMM_NAME")
+    );
+    assert_eq!(at(200), None, "past the request");
+    assert_eq!(at(u32::MAX), None);
+    assert_eq!(d.offending(12, &rule[..30], 40), None, "cut before it");
+}
+
 /// Found by the fuzzer: an extack offset near u32::MAX overflowed when added
 /// to the request's position. It points at nothing and is shown as a number.
 #[test]
