@@ -105,6 +105,70 @@ fn error_with_the_whole_request_and_extack() {
     assert!(tree.contains("\n  extack: at IFA_LOCAL\n    NLMSGERR_ATTR_MSG (1): \"bad thing\"\n    NLMSGERR_ATTR_OFFS (2): 24\n"), "{tree}");
 }
 
+/// nf_tables marks a bad expression with `NL_SET_BAD_ATTR` and no text:
+/// the reply to `nft add rule inet t c counter name nosuch` (table `t` and
+/// chain `c` exist, the counter does not), captured by nlmon on 6.18. The
+/// offset (40) points at the rule's first `NFTA_LIST_ELEM`, inside
+/// `NFTA_RULE_EXPRESSIONS`; every view names it.
+#[test]
+fn extack_offset_alone_names_a_nested_attribute() {
+    let reply = support::unhex(
+        "6c0000000200000201000000e3350000feffffff50000000060a010c010000000000000001000000\
+         060001007400000006000200630000002c000480280001800b0001006f626a72656600001800028008\
+         000100000000010a0002006e6f7375636800000800020028000000",
+    );
+    let m = decode_one(&Decoder::new(DecodeOptions::default()), 12, &reply);
+    let e = m.error.as_ref().unwrap();
+    assert_eq!(
+        (e.errno, e.message.as_deref(), e.offset),
+        (2, None, Some(40))
+    );
+    let path = "NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM";
+    assert_eq!(e.offending.as_deref(), Some(path));
+    assert_eq!(
+        m.summary(),
+        format!(
+            "NLMSG_ERROR ack_tlvs seq=1 portid=13795 error=ENOENT (No such file or directory) \
+             to=NFT_MSG_NEWRULE seq=1 at={path}"
+        )
+    );
+    let tree = m.tree();
+    assert!(
+        tree.ends_with(&format!(
+            "\n  extack: at {path}\n    NLMSGERR_ATTR_OFFS (2): 40\n"
+        )),
+        "{tree}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&m.to_json()).unwrap();
+    assert_eq!(json["error"]["offending"], path);
+    assert_eq!(json["error"]["offset"], 40);
+}
+
+/// A capped error echoes no attributes: the offset is looked up in the
+/// request itself (the rule of `extack_offset_alone_names_a_nested_attribute`).
+#[test]
+fn offending_attribute_of_a_request_by_offset() {
+    let rule = support::unhex(
+        "50000000060a010c010000000000000001000000060001007400000006000200630000002c000480\
+         280001800b0001006f626a72656600001800028008000100000000010a0002006e6f737563680000",
+    );
+    let d = Decoder::new(DecodeOptions::default());
+    let at = |o| d.offending(12, &rule, o);
+    assert_eq!(
+        at(40).as_deref(),
+        Some("NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM")
+    );
+    assert_eq!(at(36).as_deref(), Some("NFTA_RULE_EXPRESSIONS"));
+    assert_eq!(at(20).as_deref(), Some("NFTA_RULE_TABLE"));
+    assert_eq!(
+        at(68).as_deref(),
+        Some("NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM/NFTA_EXPR_DATA/NFTA_OBJREF_IMM_NAME")
+    );
+    assert_eq!(at(200), None, "past the request");
+    assert_eq!(at(u32::MAX), None);
+    assert_eq!(d.offending(12, &rule[..30], 40), None, "cut before it");
+}
+
 /// Found by the fuzzer: an extack offset near u32::MAX overflowed when added
 /// to the request's position. It points at nothing and is shown as a number.
 #[test]

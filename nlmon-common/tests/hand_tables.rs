@@ -1,12 +1,14 @@
 //! The hand-written tables (`decode/tables/`) on messages the golden corpus
 //! cannot hold because the capture machine's kernel lacks the feature
-//! (WireGuard, nl80211, nfqueue) or because secrets must be shown on request.
-//! Built byte by byte after the UAPI headers.
+//! (WireGuard, nl80211, nfqueue, L2TP), because no tool there sends it
+//! (IOAM6 trace events) or because secrets must be shown on request. Built
+//! byte by byte after the UAPI headers (the L2TP and IOAM6 ones in
+//! `support/built.rs`, which the truncation matrix walks too).
 
 mod support;
 
 use nlmon_common::decode::{DecodeOptions, Decoder, Message};
-use support::{attr, msg};
+use support::{attr, built, msg};
 
 const NETLINK_XFRM: u32 = 6;
 const NETLINK_CONNECTOR: u32 = 11;
@@ -259,4 +261,175 @@ fn macsec_sa_key_is_redacted() {
         assert!(shown.contains(name), "{name} missing from:\n{shown}");
     }
     assert!(!shown.contains(&hex(&[0x66; 8])), "SA key shown:\n{shown}");
+}
+
+/// A decoder that knows the built messages' family ids.
+fn built_decoder() -> Decoder {
+    let mut d = Decoder::new(DecodeOptions::default());
+    d.add_genl_family(built::L2TP_ID, "l2tp");
+    d.add_genl_family(built::IOAM6_ID, "IOAM6");
+    d
+}
+
+/// Every message of a buffer: summary, then tree.
+fn texts(d: &Decoder, data: &[u8]) -> String {
+    d.decode(NETLINK_GENERIC, data)
+        .iter()
+        .map(|m| format!("{}\n{}", m.summary(), m.tree()))
+        .collect()
+}
+
+#[test]
+fn l2tp_tunnel_create_names_addresses_and_ports() {
+    assert_eq!(
+        texts(&built_decoder(), &built::l2tp_tunnel_create()),
+        "\
+L2TP_CMD_TUNNEL_CREATE request,ack seq=1 portid=0 cmd=1 version=1 L2TP_ATTR_CONN_ID=3000 \
+L2TP_ATTR_PEER_CONN_ID=4000 L2TP_ATTR_PROTO_VERSION=3 L2TP_ATTR_ENCAP_TYPE=udp \
+L2TP_ATTR_IP_SADDR=10.0.0.1 L2TP_ATTR_IP_DADDR=10.0.0.2 L2TP_ATTR_UDP_SPORT=5000 \
+L2TP_ATTR_UDP_DPORT=6000
+L2TP_CMD_TUNNEL_CREATE request,ack seq=1 portid=0 len=84
+  cmd: 1
+  version: 1
+  L2TP_ATTR_CONN_ID (9): 3000
+  L2TP_ATTR_PEER_CONN_ID (10): 4000
+  L2TP_ATTR_PROTO_VERSION (7): 3
+  L2TP_ATTR_ENCAP_TYPE (2): udp (0)
+  L2TP_ATTR_IP_SADDR (24): 10.0.0.1
+  L2TP_ATTR_IP_DADDR (25): 10.0.0.2
+  L2TP_ATTR_UDP_SPORT (26): 5000
+  L2TP_ATTR_UDP_DPORT (27): 6000
+"
+    );
+}
+
+#[test]
+fn l2tp_tunnel_dump_of_an_ipv6_tunnel() {
+    let d = built_decoder();
+    let (request, reply) = built::l2tp_tunnel_dump();
+    assert_eq!(
+        texts(&d, &request),
+        "\
+L2TP_CMD_TUNNEL_GET request,dump seq=2 portid=0 cmd=4 version=1
+L2TP_CMD_TUNNEL_GET request,dump seq=2 portid=0 len=20
+  cmd: 4
+  version: 1
+"
+    );
+    assert_eq!(
+        texts(&d, &reply),
+        "\
+L2TP_CMD_TUNNEL_GET multi seq=2 portid=0 cmd=4 version=1 L2TP_ATTR_PROTO_VERSION=3 \
+L2TP_ATTR_CONN_ID=3001 L2TP_ATTR_PEER_CONN_ID=4001 L2TP_ATTR_DEBUG=0 \
+L2TP_ATTR_ENCAP_TYPE=udp L2TP_ATTR_STATS={L2TP_ATTR_TX_PACKETS=7 L2TP_ATTR_TX_BYTES=700 \
+L2TP_ATTR_TX_ERRORS=0 L2TP_ATTR_RX_PACKETS=0 L2TP_ATTR_RX_BYTES=1234 \
+L2TP_ATTR_RX_SEQ_DISCARDS=0 L2TP_ATTR_RX_COOKIE_DISCARDS=0 L2TP_ATTR_RX_OOS_PACKETS=0 \
+L2TP_ATTR_RX_ERRORS=0 L2TP_ATTR_RX_INVALID=0} L2TP_ATTR_UDP_ZERO_CSUM6_RX \
+L2TP_ATTR_UDP_SPORT=5001 L2TP_ATTR_UDP_DPORT=6001 L2TP_ATTR_IP6_SADDR=2001:db8::1 \
+L2TP_ATTR_IP6_DADDR=2001:db8::2
+L2TP_CMD_TUNNEL_GET multi seq=2 portid=0 len=244
+  cmd: 4
+  version: 1
+  L2TP_ATTR_PROTO_VERSION (7): 3
+  L2TP_ATTR_CONN_ID (9): 3001
+  L2TP_ATTR_PEER_CONN_ID (10): 4001
+  L2TP_ATTR_DEBUG (17): 0 (0x0)
+  L2TP_ATTR_ENCAP_TYPE (2): udp (0)
+  L2TP_ATTR_STATS (30):
+    L2TP_ATTR_TX_PACKETS (1): 7
+    L2TP_ATTR_TX_BYTES (2): 700
+    L2TP_ATTR_TX_ERRORS (3): 0
+    L2TP_ATTR_RX_PACKETS (4): 0
+    L2TP_ATTR_RX_BYTES (5): 1234
+    L2TP_ATTR_RX_SEQ_DISCARDS (6): 0
+    L2TP_ATTR_RX_COOKIE_DISCARDS (10): 0
+    L2TP_ATTR_RX_OOS_PACKETS (7): 0
+    L2TP_ATTR_RX_ERRORS (8): 0
+    L2TP_ATTR_RX_INVALID (11): 0
+  L2TP_ATTR_UDP_ZERO_CSUM6_RX (34): true
+  L2TP_ATTR_UDP_SPORT (26): 5001
+  L2TP_ATTR_UDP_DPORT (27): 6001
+  L2TP_ATTR_IP6_SADDR (31): 2001:db8::1
+  L2TP_ATTR_IP6_DADDR (32): 2001:db8::2
+NLMSG_DONE multi seq=2 portid=0
+NLMSG_DONE multi seq=2 portid=0 len=20
+  error: 0 (success)
+"
+    );
+}
+
+#[test]
+fn l2tp_sessions_show_cookies_as_bytes() {
+    let d = built_decoder();
+    let create = texts(&d, &built::l2tp_session_create());
+    for want in [
+        "L2TP_CMD_SESSION_CREATE request,ack seq=3",
+        "  L2TP_ATTR_PW_TYPE (1): eth (5)\n",
+        "  L2TP_ATTR_COOKIE (15): 01020304\n",
+        "  L2TP_ATTR_PEER_COOKIE (16): 0102030405060708\n",
+        "  L2TP_ATTR_IFNAME (8): l2tpeth0\n",
+    ] {
+        assert!(create.contains(want), "{want} missing from:\n{create}");
+    }
+    assert_eq!(
+        texts(&d, &built::l2tp_session_get_reply()),
+        "\
+L2TP_CMD_SESSION_GET - seq=4 portid=0 cmd=8 version=1 L2TP_ATTR_CONN_ID=3000 \
+L2TP_ATTR_SESSION_ID=10 L2TP_ATTR_PEER_CONN_ID=4000 L2TP_ATTR_PEER_SESSION_ID=20 \
+L2TP_ATTR_DEBUG=0 L2TP_ATTR_PW_TYPE=eth L2TP_ATTR_IFNAME=l2tpeth0 L2TP_ATTR_COOKIE=01020304 \
+L2TP_ATTR_PEER_COOKIE=0102030405060708 L2TP_ATTR_RECV_SEQ=0 L2TP_ATTR_SEND_SEQ=0 \
+L2TP_ATTR_LNS_MODE=0 L2TP_ATTR_RECV_TIMEOUT=100 L2TP_ATTR_STATS={L2TP_ATTR_TX_PACKETS=0 \
+L2TP_ATTR_TX_BYTES=0 L2TP_ATTR_TX_ERRORS=0 L2TP_ATTR_RX_PACKETS=0 L2TP_ATTR_RX_BYTES=0 \
+L2TP_ATTR_RX_SEQ_DISCARDS=0 L2TP_ATTR_RX_COOKIE_DISCARDS=0 L2TP_ATTR_RX_OOS_PACKETS=0 \
+L2TP_ATTR_RX_ERRORS=0 L2TP_ATTR_RX_INVALID=0}
+L2TP_CMD_SESSION_GET - seq=4 portid=0 len=264
+  cmd: 8
+  version: 1
+  L2TP_ATTR_CONN_ID (9): 3000
+  L2TP_ATTR_SESSION_ID (11): 10
+  L2TP_ATTR_PEER_CONN_ID (10): 4000
+  L2TP_ATTR_PEER_SESSION_ID (12): 20
+  L2TP_ATTR_DEBUG (17): 0 (0x0)
+  L2TP_ATTR_PW_TYPE (1): eth (5)
+  L2TP_ATTR_IFNAME (8): l2tpeth0
+  L2TP_ATTR_COOKIE (15): 01020304
+  L2TP_ATTR_PEER_COOKIE (16): 0102030405060708
+  L2TP_ATTR_RECV_SEQ (18): 0
+  L2TP_ATTR_SEND_SEQ (19): 0
+  L2TP_ATTR_LNS_MODE (20): 0
+  L2TP_ATTR_RECV_TIMEOUT (22): 100
+  L2TP_ATTR_STATS (30):
+    L2TP_ATTR_TX_PACKETS (1): 0
+    L2TP_ATTR_TX_BYTES (2): 0
+    L2TP_ATTR_TX_ERRORS (3): 0
+    L2TP_ATTR_RX_PACKETS (4): 0
+    L2TP_ATTR_RX_BYTES (5): 0
+    L2TP_ATTR_RX_SEQ_DISCARDS (6): 0
+    L2TP_ATTR_RX_COOKIE_DISCARDS (10): 0
+    L2TP_ATTR_RX_OOS_PACKETS (7): 0
+    L2TP_ATTR_RX_ERRORS (8): 0
+    L2TP_ATTR_RX_INVALID (11): 0
+"
+    );
+}
+
+/// The kernel's own IOAM6 message reuses number 1: coming from the kernel
+/// it is a trace event, not `IOAM6_CMD_ADD_NAMESPACE`.
+#[test]
+fn ioam6_trace_event() {
+    assert_eq!(
+        texts(&built_decoder(), &built::ioam6_trace_event()),
+        "\
+IOAM6_EVENT_TRACE - seq=0 portid=0 cmd=1 version=1 IOAM6_EVENT_ATTR_TRACE_NAMESPACE=123 \
+IOAM6_EVENT_ATTR_TRACE_NODELEN=1 IOAM6_EVENT_ATTR_TRACE_TYPE=0x80000000 \
+IOAM6_EVENT_ATTR_TRACE_DATA=3f000001
+IOAM6_EVENT_TRACE - seq=0 portid=0 len=52
+  cmd: 1
+  version: 1
+  IOAM6_EVENT_ATTR_TRACE_NAMESPACE (1): 123
+  IOAM6_EVENT_ATTR_TRACE_NODELEN (2): 1
+  IOAM6_EVENT_ATTR_TRACE_TYPE (3): 0x80000000
+  IOAM6_EVENT_ATTR_TRACE_DATA (4): 3f000001
+"
+    );
 }

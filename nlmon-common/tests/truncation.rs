@@ -4,7 +4,7 @@
 mod support;
 
 use nlmon_common::decode::{DecodeOptions, Decoder, Message, Node};
-use support::{attr, corpus, msg};
+use support::{attr, built, corpus, msg};
 
 fn built() -> Vec<(u32, Vec<u8>)> {
     let mut ifaddr = vec![2u8, 24, 0x80, 0];
@@ -110,6 +110,20 @@ fn every_prefix_of_built_messages() {
                 &d.decode(*p, &data[..cut]),
                 &format!("built #{i} cut {cut}"),
             );
+        }
+    }
+}
+
+/// The messages of families the corpus lacks (`support/built.rs`).
+#[test]
+fn every_prefix_of_messages_the_corpus_lacks() {
+    let mut d = Decoder::new(DecodeOptions::default());
+    d.add_genl_family(built::L2TP_ID, "l2tp");
+    d.add_genl_family(built::IOAM6_ID, "IOAM6");
+    for (what, data) in built::all() {
+        matrix(&d, 16, &data, what);
+        for cut in 0..data.len() {
+            same_json(&d.decode(16, &data[..cut]), &format!("{what} cut {cut}"));
         }
     }
 }

@@ -9,7 +9,10 @@
 //! before it has a port id when the kernel binds it on its first send: such
 //! a request is also known by (tgid, protocol, seq).
 
-use std::collections::{HashMap, VecDeque};
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::Arc,
+};
 
 use nlmon_common::{
     decode::Message,
@@ -25,6 +28,9 @@ use crate::event::{Direction, Event};
 /// notifications that arrive later, are both bounded.
 const MAX_OPEN: usize = 4096;
 const MAX_RECENT: usize = 4096;
+/// Of each request, as many bytes are kept as an offset usually points
+/// into: the attributes of a large request past this are not named.
+const MAX_REQUEST_BYTES: usize = 4096;
 
 /// What nlmon knows of a request: enough to name it on the lines that refer
 /// to it.
@@ -47,6 +53,10 @@ pub struct RequestRef {
     /// It only reads (a GET or a dump): what a data reply answers.
     #[serde(skip)]
     pub read: bool,
+    /// The request's first bytes (up to [`MAX_REQUEST_BYTES`]): where an
+    /// error's extended-ack offset points when the kernel capped its echo.
+    #[serde(skip)]
+    pub bytes: Arc<[u8]>,
     /// Tells requests with the same key apart.
     #[serde(skip)]
     id: u64,
@@ -72,6 +82,13 @@ impl Link {
             Self::Reply { request, .. } | Self::Caused { request } => request,
         }
     }
+}
+
+/// The first bytes of the message at `range` of `data`.
+fn request_bytes(data: &[u8], range: (u32, u32)) -> &[u8] {
+    let start = range.0 as usize;
+    let end = (range.1 as usize).min(start.saturating_add(MAX_REQUEST_BYTES));
+    data.get(start..end.min(data.len())).unwrap_or_default()
 }
 
 /// The header fields the linker looks at.
@@ -140,6 +157,7 @@ impl Linker {
             family: m.family.clone(),
             mono_ns: ev.mono_ns,
             read: h.read,
+            bytes: request_bytes(&ev.data, m.range).into(),
             id: self.next_id,
         };
         for key in keys(ev, ev.socket.portid, h.seq) {

@@ -329,6 +329,7 @@ impl Pipeline {
                     self.redecode(&ev, &mut msgs, detail);
                 }
             }
+            self.name_offending(&ev, &mut msgs);
             out.push(Decoded { ev, msgs });
         }
         // Notifications whose cause was sent later in the batch; reasons
@@ -412,6 +413,31 @@ impl Pipeline {
     }
 
     /// Decodes the messages further, keeping their links.
+    /// Names the attribute an error's extended-ack offset points at from
+    /// the linked request's bytes, when the kernel capped its echo of them
+    /// (`NETLINK_CAP_ACK`) and so the decoder could not.
+    fn name_offending(&self, ev: &Event, msgs: &mut [Shown]) {
+        for s in msgs {
+            let Some(Link::Reply { request, .. }) = &s.link else {
+                continue;
+            };
+            let Some(e) = s.message.error.as_mut() else {
+                continue;
+            };
+            let (Some(offset), None) = (e.offset, &e.offending) else {
+                continue;
+            };
+            e.offending = self
+                .decoder
+                .offending(ev.socket.protocol, &request.bytes, offset);
+            if e.offending.is_some() {
+                // An error's line is its header and error: rebuilt from the
+                // message, it gains `at=`.
+                s.line = None;
+            }
+        }
+    }
+
     fn redecode(&mut self, ev: &Event, msgs: &mut [Shown], detail: Detail) {
         for (s, full) in msgs.iter_mut().zip(self.decode(ev, detail)) {
             s.message = full.message;

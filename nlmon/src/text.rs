@@ -220,3 +220,69 @@ fn write_ranges(w: &mut impl Write, m: &Message) -> io::Result<()> {
     }
     writeln!(w, "    ranges: {}", parts.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        event::{Direction, sample},
+        json::JsonSink,
+        pipeline::{Pipeline, PipelineOptions},
+    };
+
+    /// The reply to `nft add rule inet t c counter name nosuch`, captured on
+    /// 6.18: ENOENT with only an offset (nf_tables' `NL_SET_BAD_ATTR`),
+    /// pointing at `NFTA_RULE_EXPRESSIONS`' first `NFTA_LIST_ELEM`.
+    const BAD_ATTR: &str = "6c0000000200000201000000e3350000feffffff50000000060a010c0100000000000000\
+        01000000060001007400000006000200630000002c000480280001800b0001006f626a72656600001800028008\
+        000100000000010a0002006e6f7375636800000800020028000000";
+
+    fn bad_attr_reply() -> Event {
+        let data = (0..BAD_ATTR.len() / 2)
+            .map(|i| u8::from_str_radix(&BAD_ATTR[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        let mut ev = sample("nft", 13795, 13795, data);
+        ev.socket.protocol = 12;
+        ev.direction = Direction::FromKernel;
+        ev
+    }
+
+    fn show(sink: &mut dyn Sink) {
+        let d = Pipeline::new(PipelineOptions::default())
+            .decode_batch(vec![bad_attr_reply()], sink.detail(), None)
+            .remove(0);
+        sink.event(&d.ev, &d.msgs).unwrap();
+        sink.flush().unwrap();
+    }
+
+    /// The text line, `-v` and JSON all name the attribute an extack offset
+    /// without a message points at.
+    #[test]
+    fn an_offset_alone_names_its_attribute_in_every_view() {
+        let path = "NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM";
+        for verbose in [false, true] {
+            let mut out = Vec::new();
+            let opts = TextOptions {
+                verbose,
+                no_clock: true,
+                ..TextOptions::default()
+            };
+            show(&mut TextSink::new(&mut out, opts));
+            let text = String::from_utf8(out).unwrap();
+            let line = text.lines().next().unwrap();
+            assert!(
+                line.contains(&format!(" at={path} FAILED (No such file or directory)")),
+                "{text}"
+            );
+            assert_eq!(
+                verbose,
+                text.contains(&format!("\n      extack: at {path}\n")),
+                "{text}"
+            );
+        }
+        let mut out = Vec::new();
+        show(&mut JsonSink::new(&mut out));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["message"]["error"]["offending"], path, "{v}");
+    }
+}

@@ -334,6 +334,65 @@ fn reason_for_a_failure_the_program_did_not_ask_about() {
     assert_eq!(p.pipeline.reasons.counts.added, 1);
 }
 
+/// A raw nf_tables batch whose rule refers to a counter that does not
+/// exist, on a socket with NETLINK_EXT_ACK and NETLINK_CAP_ACK: the kernel
+/// answers ENOENT with only an offset (`NL_SET_BAD_ATTR`) and echoes only
+/// the rule's header. The pipeline names the attribute from the captured
+/// request it links the error to, on the text line and in JSON.
+#[test]
+fn an_extack_offset_alone_names_its_attribute_from_the_linked_request() {
+    let ns = Netns::new();
+    let evs = testgen("badattr", &ns);
+    let path = "NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM";
+    let decoded = nlmon::pipeline::Pipeline::new(nlmon::pipeline::PipelineOptions::default())
+        .decode_batch(evs.clone(), nlmon::pipeline::Detail::Line, None);
+    let errors: Vec<&nlmon::pipeline::Shown> = decoded
+        .iter()
+        .flat_map(|d| &d.msgs)
+        .filter(|s| s.message.error.as_ref().is_some_and(|e| e.errno != 0))
+        .collect();
+    assert_eq!(errors.len(), 1, "{decoded:?}");
+    let e = errors[0].message.error.as_ref().unwrap();
+    assert_eq!(
+        (e.errno, e.message.as_deref(), e.offset),
+        (2, None, Some(40))
+    );
+    assert!(
+        e.request.as_ref().is_some_and(|r| r.body.is_empty()),
+        "the echo is capped: {e:?}"
+    );
+    assert_eq!(e.offending.as_deref(), Some(path));
+
+    let mut p = nlmon::pipeline::Single::new(
+        nlmon::filter::Filter::default(),
+        nlmon::pipeline::PipelineOptions::default(),
+        None,
+    );
+    let mut out = Vec::new();
+    let mut sink = nlmon::text::TextSink::new(&mut out, nlmon::text::TextOptions::default());
+    p.process(evs.clone(), &mut sink).expect("pipeline");
+    let text = String::from_utf8_lossy(&out);
+    let failed: Vec<&str> = text.lines().filter(|l| l.contains("NLMSG_ERROR")).collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert!(failed[0].contains(&format!(" at={path} ")), "{}", failed[0]);
+
+    let mut p = nlmon::pipeline::Single::new(
+        nlmon::filter::Filter::default(),
+        nlmon::pipeline::PipelineOptions::default(),
+        None,
+    );
+    let mut out = Vec::new();
+    p.process(evs, &mut nlmon::json::JsonSink::new(&mut out))
+        .expect("pipeline");
+    let errors: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["message"]["error"]["errno"] == 2)
+        .collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["message"]["error"]["offending"], path);
+}
+
 /// The requests and replies of one `ip` command.
 fn ip_events(ns: &Netns, args: &[&str]) -> Vec<Event> {
     let mut full = vec!["-n", &ns.name];

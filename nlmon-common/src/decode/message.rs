@@ -476,7 +476,7 @@ fn decode_error(
 
 /// The names down to the deepest node starting at byte `at`: the attribute
 /// an extended ack offset points to.
-fn path_at(nodes: &[Node], at: u32) -> Option<String> {
+pub(super) fn path_at(nodes: &[Node], at: u32) -> Option<String> {
     for n in nodes {
         if n.range.0 <= at && at < n.range.1.max(n.range.0.saturating_add(1)) {
             let here = if n.unknown || n.name.is_empty() {

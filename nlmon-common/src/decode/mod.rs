@@ -228,6 +228,16 @@ impl Decoder {
         )
     }
 
+    /// The attribute an extended ack's offset (`NLMSGERR_ATTR_OFFS`, from
+    /// the start of the request's header) points at in `request`, the
+    /// request the error answers, with its nest path
+    /// (`NFTA_RULE_EXPRESSIONS/NFTA_LIST_ELEM`): for an error whose echo the
+    /// kernel capped, when the request itself was captured.
+    pub fn offending(&self, protocol: u32, request: &[u8], offset: u32) -> Option<String> {
+        let m = self.decode(protocol, request).into_iter().next()?;
+        message::path_at(&m.body, m.range.0.checked_add(offset)?)
+    }
+
     /// Walks every message only to ask `names` for the interfaces whose
     /// indexes [`Decoder::decode_with`] would name (rtnetlink), building
     /// neither tree nor text: for an output that keeps the bytes and the

@@ -2,6 +2,8 @@
 //! of netlink messages.
 #![allow(dead_code)]
 
+pub mod built;
+
 use std::{fs, path::PathBuf};
 
 /// One captured buffer of the golden corpus.

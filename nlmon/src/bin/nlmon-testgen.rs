@@ -22,8 +22,8 @@ use std::{io::BufRead, mem, os::fd::AsRawFd, process::ExitCode};
 
 use anyhow::{Context as _, bail};
 use nlmon_common::nlmsg::{
-    NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_DONE,
-    NLMSG_ERROR,
+    NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
+    NLMSG_DONE, NLMSG_ERROR,
 };
 
 const NETLINK_ROUTE: i32 = 0;
@@ -469,20 +469,8 @@ fn mtu(ifname: &str) -> anyhow::Result<()> {
     body[4..8].copy_from_slice(&(index as i32).to_ne_bytes());
     body.extend(attr(IFLA_MTU, &MTU_ABOVE_MAX.to_ne_bytes()));
     let req = nlmsg(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 60, &body);
-    // SAFETY: plain send/recv on our socket into live buffers.
-    check(
-        unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
-        "send",
-    )?;
-    report("send", "sendto", &s, &req);
-    let mut buf = vec![0u8; 8192];
-    // SAFETY: as above.
-    let n = check(
-        unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
-        "recv",
-    )?;
-    report("recv", "recvfrom", &s, &buf[..n]);
-    let answer = nlmon_common::nlmsg::frames(&buf[..n]).find_map(|f| match f {
+    let buf = send_recv(&s, &req)?;
+    let answer = nlmon_common::nlmsg::frames(&buf).find_map(|f| match f {
         nlmon_common::nlmsg::Frame::Msg { hdr, payload, .. } if hdr.ty == NLMSG_ERROR => {
             let code = i32::from_ne_bytes(payload.get(..4)?.try_into().ok()?);
             Some((code, hdr.flags))
@@ -493,6 +481,134 @@ fn mtu(ifname: &str) -> anyhow::Result<()> {
         Some((code, flags)) if code == -libc::EINVAL && flags & NLM_F_ACK_TLVS == 0 => Ok(()),
         other => bail!("expected EINVAL without an extended ack, got {other:?}"),
     }
+}
+
+/// nf_tables' batch markers (`NFNL_MSG_BATCH_BEGIN`/`END`) and the
+/// messages of the `badattr` scenario: NFNL_SUBSYS_NFTABLES (10) << 8 | type.
+const NFNL_MSG_BATCH_BEGIN: u16 = 0x10;
+const NFNL_MSG_BATCH_END: u16 = 0x11;
+const NFT_NEWTABLE: u16 = 10 << 8;
+const NFT_NEWCHAIN: u16 = 10 << 8 | 3;
+const NFT_NEWRULE: u16 = 10 << 8 | 6;
+const NLM_F_APPEND: u16 = 0x800;
+const NLA_F_NESTED: u16 = 0x8000;
+const NLMSGERR_ATTR_MSG: u16 = 1;
+const NLMSGERR_ATTR_OFFS: u16 = 2;
+/// Where the bad attribute starts in the rule: its first
+/// `NFTA_LIST_ELEM`, after the header (16), `nfgenmsg` (4), the table and
+/// chain names (8 each) and `NFTA_RULE_EXPRESSIONS`' own header (4).
+const BAD_ATTR_OFFSET: u32 = 40;
+
+/// An nf_tables message: `nfgenmsg` for `NFPROTO_INET`, then `attrs`.
+fn nft(ty: u16, flags: u16, seq: u32, attrs: &[Vec<u8>]) -> Vec<u8> {
+    let mut body = vec![1, 0, 0, 0];
+    body.extend(attrs.concat());
+    nlmsg(ty, flags, seq, &body)
+}
+
+/// `nft add rule inet t c counter name nosuch` as one raw batch (table
+/// and chain created in it) on a socket with NETLINK_EXT_ACK and
+/// NETLINK_CAP_ACK: the counter does not exist, and nf_tables marks the
+/// rule's expression with `NL_SET_BAD_ATTR`, an offset without a message;
+/// the capped error echoes only the rule's header. Fails unless the answer
+/// is that ENOENT, capped, with offset [`BAD_ATTR_OFFSET`] and no message.
+fn badattr() -> anyhow::Result<()> {
+    let s = Sock::open_proto(NETLINK_NETFILTER, 0)?;
+    for opt in [libc::NETLINK_EXT_ACK, libc::NETLINK_CAP_ACK] {
+        let on: libc::c_int = 1;
+        // SAFETY: setsockopt with a live int.
+        let r = unsafe {
+            libc::setsockopt(
+                s.fd(),
+                libc::SOL_NETLINK,
+                opt,
+                (&raw const on).cast(),
+                size_of_val(&on) as u32,
+            )
+        };
+        if r != 0 {
+            return Err(std::io::Error::last_os_error()).context("setsockopt");
+        }
+    }
+    let name = |ty: u16, n: &str| attr(ty, format!("{n}\0").as_bytes());
+    let objref = [
+        name(1, "objref"),
+        attr(
+            2 | NLA_F_NESTED,
+            &[attr(1, &1u32.to_be_bytes()), name(2, "nosuch")].concat(),
+        ),
+    ];
+    let expressions = attr(4 | NLA_F_NESTED, &attr(1 | NLA_F_NESTED, &objref.concat()));
+    let create = NLM_F_REQUEST | NLM_F_CREATE;
+    let batch = [
+        nlmsg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 70, &[0, 0, 0, 10]),
+        nft(NFT_NEWTABLE, create, 71, &[name(1, "t")]),
+        nft(NFT_NEWCHAIN, create, 72, &[name(1, "t"), name(3, "c")]),
+        nft(
+            NFT_NEWRULE,
+            create | NLM_F_APPEND,
+            73,
+            &[name(1, "t"), name(2, "c"), expressions],
+        ),
+        nlmsg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, 74, &[0, 0, 0, 10]),
+    ]
+    .concat();
+    let buf = send_recv(&s, &batch)?;
+    let answer = nlmon_common::nlmsg::frames(&buf).find_map(|f| match f {
+        nlmon_common::nlmsg::Frame::Msg { hdr, payload, .. } if hdr.ty == NLMSG_ERROR => {
+            let code = i32::from_ne_bytes(payload.get(..4)?.try_into().ok()?);
+            Some((code, hdr.flags, extack(payload.get(20..)?)))
+        }
+        _ => None,
+    });
+    match answer {
+        Some((code, flags, (None, Some(BAD_ATTR_OFFSET))))
+            if code == -libc::ENOENT && flags & NLM_F_CAPPED != 0 =>
+        {
+            Ok(())
+        }
+        other => bail!(
+            "expected a capped ENOENT with offset {BAD_ATTR_OFFSET} and no message, got {other:?}"
+        ),
+    }
+}
+
+/// The message and offset of an extended ack's attributes.
+fn extack(mut tlvs: &[u8]) -> (Option<String>, Option<u32>) {
+    let (mut msg, mut offs) = (None, None);
+    while let Some(h) = tlvs.get(..4) {
+        let len = usize::from(u16::from_ne_bytes([h[0], h[1]]));
+        let ty = u16::from_ne_bytes([h[2], h[3]]);
+        let Some(v) = tlvs.get(4..len).filter(|_| len >= 4) else {
+            break;
+        };
+        match ty {
+            NLMSGERR_ATTR_MSG => msg = Some(String::from_utf8_lossy(v).into_owned()),
+            NLMSGERR_ATTR_OFFS => offs = v.try_into().ok().map(u32::from_ne_bytes),
+            _ => {}
+        }
+        tlvs = tlvs.get((len + 3) & !3..).unwrap_or_default();
+    }
+    (msg, offs)
+}
+
+/// Sends `req` and reads one answer of up to 8 KiB, reporting both.
+fn send_recv(s: &Sock, req: &[u8]) -> anyhow::Result<Vec<u8>> {
+    // SAFETY: plain send/recv on our socket into live buffers.
+    check(
+        unsafe { libc::send(s.fd(), req.as_ptr().cast(), req.len(), 0) },
+        "send",
+    )?;
+    report("send", "sendto", s, req);
+    let mut buf = vec![0u8; 8192];
+    // SAFETY: as above.
+    let n = check(
+        unsafe { libc::recv(s.fd(), buf.as_mut_ptr().cast(), buf.len(), 0) },
+        "recv",
+    )?;
+    report("recv", "recvfrom", s, &buf[..n]);
+    buf.truncate(n);
+    Ok(buf)
 }
 
 /// One dump in each of sock_diag (TCP sockets), xfrm (SAs) and netfilter
@@ -638,6 +754,7 @@ fn run() -> anyhow::Result<()> {
         "genl" => genl(),
         "families" => families(),
         "mtu" => mtu(args.get(3).map_or("veth0", String::as_str)),
+        "badattr" => badattr(),
         "bench" => bench(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000)),
         w if w.starts_with("bench-") => bench::run(w, &args[2..]),
         other => bail!("unknown scenario {other}"),

@@ -196,6 +196,8 @@ pub const STEPS: &[Step] = &[
     Run("ip sr tunsrc show"),
     Run("ip fou add port 5555 ipproto 4"),
     Run("ip macsec show"),
+    // The family itself is absent where the corpus was captured (no l2tp
+    // modules): its tables are tested on built messages (`hand_tables.rs`).
     Run("ip l2tp show tunnel"),
     // --- bridge ---
     Run("bridge link show"),
@@ -449,6 +451,17 @@ pub const STEPS: &[Step] = &[
         ],
     },
     Run("ip link show"),
+    // --- IOAM6 (generic netlink; needs no links). Last, so that adding it
+    // kept the numbers of the files captured before it. ---
+    Run("ip ioam namespace add 123 data 0xdeadbeef wide 0xcafec0caf00dc0de"),
+    Run("ip ioam namespace add 123"),
+    Run("ip ioam schema add 7 golden-schema"),
+    Run("ip ioam namespace set 123 schema 7"),
+    Run("ip ioam namespace show"),
+    Run("ip ioam schema show"),
+    Run("ip ioam namespace set 123 schema none"),
+    Run("ip ioam schema del 7"),
+    Run("ip ioam namespace del 123"),
 ];
 
 /// Splits a command line on whitespace; `'…'` keeps spaces (no other shell syntax).

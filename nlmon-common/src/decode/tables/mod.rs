@@ -6,6 +6,8 @@ pub mod audit;
 mod common;
 pub mod connector;
 mod dsl;
+mod ioam6;
+mod l2tp;
 mod macsec;
 mod nf_conntrack;
 mod nf_misc;
@@ -46,4 +48,6 @@ pub static ALL: &[&Family] = &[
     &rt_dcb::FAMILY,
     &selinux::FAMILY,
     &macsec::FAMILY,
+    &l2tp::FAMILY,
+    &ioam6::FAMILY,
 ];
