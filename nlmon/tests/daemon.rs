@@ -706,3 +706,124 @@ fn bad_config_is_refused_with_its_line() {
         "{err}"
     );
 }
+
+/// `ip netns exec NS busybox ip ARGS`: its pid (the exec keeps it).
+fn run_busybox_ip(ns: &str, args: &[&str]) -> u32 {
+    let mut child = Command::new(ip())
+        .args(["netns", "exec", ns, "busybox", "ip"])
+        .args(args)
+        .spawn()
+        .expect("busybox ip");
+    let pid = child.id();
+    assert!(child.wait().unwrap().success(), "busybox ip {args:?}");
+    pid
+}
+
+#[test]
+fn changes_reach_the_journal_attach_and_history_and_a_conflict_is_warned_once() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ns = Netns::new();
+    let d = Daemon::start("");
+    let feed = d.feed(&["--changes"], None);
+    // `ip` and `busybox ip` take turns adding and removing one address.
+    let mut writers = Vec::new();
+    for _ in 0..3 {
+        let add = ["addr", "add", "10.7.1.1/24", "dev", "lo"];
+        writers.push((
+            "ip",
+            "added",
+            run_ip(&[&["-n", &ns.name][..], &add].concat()),
+        ));
+        let del = ["addr", "del", "10.7.1.1/24", "dev", "lo"];
+        writers.push(("busybox", "deleted", run_busybox_ip(&ns.name, &del)));
+    }
+    let line = |(comm, verb, pid): &(&str, &str, u32)| {
+        format!(
+            "{comm}[{pid}] {verb} address 10.7.1.1/24 dev lo (netns {}): ok",
+            ns.name
+        )
+    };
+    let last = line(&writers[5]);
+    let fed = feed.until(|t| t.contains(&last));
+    for w in &writers {
+        assert!(fed.contains(&line(w)), "no `{}` in:\n{fed}", line(w));
+    }
+    assert_eq!(fed.lines().count(), 6, "only change lines:\n{fed}");
+    assert!(
+        fed.contains("[CONFLICT: 4 changes by busybox ×2, ip ×2]"),
+        "{fed}"
+    );
+
+    let entries = d.journal_until(|es| {
+        es.iter()
+            .filter(|e| e.get("NLMON_RECORD").map(String::as_str) == Some("change"))
+            .count()
+            >= 6
+    });
+    let changes: Vec<_> = entries
+        .iter()
+        .filter(|e| e.get("NLMON_RECORD").map(String::as_str) == Some("change"))
+        .collect();
+    assert_eq!(changes.len(), 6, "{changes:?}");
+    let (comm, verb, pid) = writers[1];
+    let e = changes
+        .iter()
+        .find(|e| e["NLMON_PID"] == pid.to_string())
+        .unwrap_or_else(|| panic!("no change entry of {comm}[{pid}]"));
+    assert_eq!(e["NLMON_COMM"], comm);
+    assert_eq!(e["NLMON_OBJECT"], "address");
+    assert_eq!(e["NLMON_ACTION"], verb);
+    assert_eq!(e["NLMON_KEY"], "10.7.1.1/24 dev lo");
+    assert_eq!(e["NLMON_IFNAME"], "lo");
+    assert_eq!(e["NLMON_RESULT"], "ok");
+    assert_eq!(e["MESSAGE"], line(&writers[1]));
+    let warnings: Vec<_> = entries
+        .iter()
+        .filter(|e| e.contains_key("NLMON_CONFLICT"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning per object per window: {warnings:?}"
+    );
+    assert_eq!(warnings[0]["PRIORITY"], "4");
+    assert!(
+        warnings[0]["MESSAGE"].contains("address 10.7.1.1/24 dev lo")
+            && warnings[0]["MESSAGE"].contains("busybox ×2, ip ×2"),
+        "{:?}",
+        warnings[0]
+    );
+
+    // History over the daemon's JSON Lines: the same six, in order.
+    let last_pid = u64::from(writers[5].2);
+    d.json_file_until(|v| v["change"]["pid"].as_u64() == Some(last_pid));
+    let file = d.path("log/nlmon.jsonl");
+    let history = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_nlmon"))
+            .arg("history")
+            .arg("--file")
+            .arg(&file)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let h = history(&["address", "10.7.0.0/16"]);
+    let got: Vec<&str> = h.lines().collect();
+    assert_eq!(got.len(), 6, "{h}");
+    for (g, w) in got.iter().zip(&writers) {
+        assert!(g.contains(&line(w)), "{g} is not {}", line(w));
+    }
+    assert_eq!(
+        history(&["--comm", "busybox", "dev", "lo"]).lines().count(),
+        3
+    );
+    assert!(history(&["address", "10.8.0.0/16"]).is_empty());
+    let c = history(&["--conflicts"]);
+    assert_eq!(c.lines().count(), 1, "{c}");
+    assert!(
+        c.contains("conflict over address 10.7.1.1/24 dev lo") && c.contains("busybox ×3, ip ×3"),
+        "{c}"
+    );
+}
