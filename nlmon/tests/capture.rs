@@ -309,15 +309,12 @@ fn reason_for_a_failure_the_program_did_not_ask_about() {
 
     let mut all = reasons.clone();
     all.extend(evs);
-    let mut p = nlmon::pipeline::Single::new(
-        nlmon::filter::Filter::default(),
-        nlmon::pipeline::PipelineOptions::default(),
-        None,
-    );
-    let mut out = Vec::new();
-    let mut sink = nlmon::text::TextSink::new(&mut out, nlmon::text::TextOptions::default());
-    p.process(all.clone(), &mut sink).expect("pipeline");
-    let text = String::from_utf8_lossy(&out);
+    let (text, p) = through(all, &mut |out| {
+        Box::new(nlmon::text::TextSink::new(
+            out,
+            nlmon::text::TextOptions::default(),
+        ))
+    });
     let lines: Vec<&str> = text.lines().collect();
     let failed: Vec<&&str> = lines.iter().filter(|l| l.contains("NLMSG_ERROR")).collect();
     assert_eq!(failed.len(), 1, "{lines:?}");
@@ -363,34 +360,40 @@ fn an_extack_offset_alone_names_its_attribute_from_the_linked_request() {
     );
     assert_eq!(e.offending.as_deref(), Some(path));
 
-    let mut p = nlmon::pipeline::Single::new(
-        nlmon::filter::Filter::default(),
-        nlmon::pipeline::PipelineOptions::default(),
-        None,
-    );
-    let mut out = Vec::new();
-    let mut sink = nlmon::text::TextSink::new(&mut out, nlmon::text::TextOptions::default());
-    p.process(evs.clone(), &mut sink).expect("pipeline");
-    let text = String::from_utf8_lossy(&out);
+    let (text, _) = through(evs.clone(), &mut |out| {
+        Box::new(nlmon::text::TextSink::new(
+            out,
+            nlmon::text::TextOptions::default(),
+        ))
+    });
     let failed: Vec<&str> = text.lines().filter(|l| l.contains("NLMSG_ERROR")).collect();
     assert_eq!(failed.len(), 1, "{text}");
     assert!(failed[0].contains(&format!(" at={path} ")), "{}", failed[0]);
 
-    let mut p = nlmon::pipeline::Single::new(
-        nlmon::filter::Filter::default(),
-        nlmon::pipeline::PipelineOptions::default(),
-        None,
-    );
-    let mut out = Vec::new();
-    p.process(evs, &mut nlmon::json::JsonSink::new(&mut out))
-        .expect("pipeline");
-    let errors: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
+    let (json, _) = through(evs, &mut |out| Box::new(nlmon::json::JsonSink::new(out)));
+    let errors: Vec<serde_json::Value> = json
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|v| v["message"]["error"]["errno"] == 2)
         .collect();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["message"]["error"]["offending"], path);
+}
+
+/// What `events` show through a fresh pipeline into the sink `make`
+/// builds on the output, and the pipeline (for its counters).
+fn through(
+    events: Vec<Event>,
+    make: &mut dyn FnMut(&mut Vec<u8>) -> Box<dyn nlmon::pipeline::Sink + '_>,
+) -> (String, nlmon::pipeline::Single) {
+    let mut p = nlmon::pipeline::Single::new(
+        nlmon::filter::Filter::default(),
+        nlmon::pipeline::PipelineOptions::default(),
+        None,
+    );
+    let mut out = Vec::new();
+    p.process(events, &mut *make(&mut out)).expect("pipeline");
+    (String::from_utf8_lossy(&out).into_owned(), p)
 }
 
 /// The requests and replies of one `ip` command.
