@@ -208,9 +208,7 @@ fn writer_fields(e: &mut Vec<u8>, p: &Pending) {
             }
         }
     }
-    let family = protocol::name(p.event.socket.protocol)
-        .map_or_else(|| p.event.socket.protocol.to_string(), str::to_owned);
-    field(e, "NLMON_FAMILY", family.as_bytes());
+    field(e, "NLMON_FAMILY", family(&p.event).as_bytes());
     let m = &p.shown.message;
     let ty = m
         .type_name
@@ -235,11 +233,7 @@ fn change_entry(p: &Pending) -> Vec<u8> {
     }
     field(&mut e, "NLMON_RESULT", c.result.word().as_bytes());
     if let Outcome::Failed { errno, extack, .. } = &c.result {
-        field(&mut e, "NLMON_ERRNO", errno.to_string().as_bytes());
-        field(&mut e, "NLMON_ERROR", errno_text(*errno).as_bytes());
-        if let Some(m) = extack {
-            field(&mut e, "NLMON_EXTACK", m.as_bytes());
-        }
+        error_fields(&mut e, *errno, extack.as_deref());
     }
     if c.notification {
         field(&mut e, "NLMON_NOTIFICATION", b"1");
@@ -290,9 +284,7 @@ fn common_fields(ev: &Event) -> Vec<u8> {
         "NLMON_UID",
         ev.process.uid.to_string().as_bytes(),
     );
-    let family = protocol::name(ev.socket.protocol)
-        .map_or_else(|| ev.socket.protocol.to_string(), str::to_owned);
-    field(&mut common, "NLMON_FAMILY", family.as_bytes());
+    field(&mut common, "NLMON_FAMILY", family(ev).as_bytes());
     field(&mut common, "NLMON_DIR", ev.direction.name().as_bytes());
     field(
         &mut common,
@@ -356,18 +348,29 @@ fn message_fields(e: &mut Vec<u8>, ev: &Event, s: &Shown) {
         );
     }
     if let Some(err) = m.error.as_ref().filter(|_| h.ty == NLMSG_ERROR) {
-        field(e, "NLMON_ERRNO", err.errno.to_string().as_bytes());
-        if err.errno != 0 {
-            field(e, "NLMON_ERROR", errno_text(err.errno).as_bytes());
-        }
-        if let Some(msg) = &err.message {
-            field(e, "NLMON_EXTACK", msg.as_bytes());
-        }
+        error_fields(e, err.errno, err.message.as_deref());
     }
     for name in ifnames(&m.body) {
         field(e, "NLMON_IFNAME", name.as_bytes());
     }
     field(e, "NLMON_DATA", hex(s.bytes(ev)).as_bytes());
+}
+
+/// The netlink family by name (`route`), or its number.
+fn family(ev: &Event) -> String {
+    protocol::name(ev.socket.protocol).map_or_else(|| ev.socket.protocol.to_string(), str::to_owned)
+}
+
+/// An answer's errno (0 for an ack), its text when it failed, and the
+/// kernel's extended-ack message.
+fn error_fields(e: &mut Vec<u8>, errno: i32, extack: Option<&str>) {
+    field(e, "NLMON_ERRNO", errno.to_string().as_bytes());
+    if errno != 0 {
+        field(e, "NLMON_ERROR", errno_text(errno).as_bytes());
+    }
+    if let Some(m) = extack {
+        field(e, "NLMON_EXTACK", m.as_bytes());
+    }
 }
 
 /// The interface names beside the message's top-level indexes, each once.

@@ -67,7 +67,6 @@ pub fn main(a: &HistoryArgs) -> ExitCode {
                 || a.netns.iter().any(|n| {
                     *n == c.netns.to_string() || c.netns_name.as_deref() == Some(n.as_str())
                 }))
-            && q.matches(c)
     };
     let picked: Vec<&Change> = changes.iter().filter(|c| keep(c)).collect();
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -125,7 +124,7 @@ fn changes(a: &HistoryArgs, q: &Query) -> anyhow::Result<Vec<Change>> {
             out.append(&mut sink.out.0);
         }
     }
-    // Conflicts are of one object: only the queried ones need counting.
+    // Only the queried objects are shown, and conflicts are of one object.
     out.retain(|c| q.matches(c));
     let mut conflicts = Detector::new(a.thresholds.config());
     for c in &mut out {
